@@ -1,0 +1,132 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+
+class TaxRate(models.Model):
+    name = models.CharField(max_length=60, unique=True)
+    rate = models.DecimalField(
+        max_digits=5, decimal_places=2, validators=[MinValueValidator(Decimal("0"))], help_text="Percent, e.g. 21.00"
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-rate"]
+        constraints = [models.CheckConstraint(condition=Q(rate__gte=0), name="tax_rate_not_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.rate}%)"
+
+
+class Product(models.Model):
+    sku = models.CharField("SKU", max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))])
+    tax_rate = models.ForeignKey(TaxRate, on_delete=models.PROTECT, related_name="products")
+    weight = models.DecimalField(max_digits=9, decimal_places=3, default=Decimal("0"), help_text="kg")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["sku"]
+        constraints = [models.CheckConstraint(condition=Q(unit_price__gte=0), name="product_price_not_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.sku} · {self.name}"
+
+
+class StockLocation(models.Model):
+    class Kind(models.TextChoices):
+        WAREHOUSE = "warehouse", "Warehouse"
+        STORE = "store", "Store"
+
+    code = models.SlugField(max_length=32, unique=True)
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.WAREHOUSE)
+    priority = models.PositiveIntegerField(default=100, help_text="Lower numbers are allocated first.")
+    address = models.TextField(blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["priority", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StockLevel(models.Model):
+    """Counters per product and location. Only catalog.services changes them, always with a movement."""
+
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="stock_levels")
+    location = models.ForeignKey(StockLocation, on_delete=models.PROTECT, related_name="stock_levels")
+    on_hand = models.IntegerField(default=0)
+    allocated = models.IntegerField(default=0)
+    quarantined = models.IntegerField(default=0)
+    reorder_point = models.IntegerField(default=0, validators=[MinValueValidator(0)])
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["product__sku", "location__priority"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "location"], name="stock_level_unique"),
+            models.CheckConstraint(condition=Q(on_hand__gte=0), name="stock_on_hand_not_negative"),
+            models.CheckConstraint(condition=Q(allocated__gte=0), name="stock_allocated_not_negative"),
+            models.CheckConstraint(condition=Q(quarantined__gte=0), name="stock_quarantined_not_negative"),
+            models.CheckConstraint(condition=Q(reorder_point__gte=0), name="stock_reorder_point_not_negative"),
+            models.CheckConstraint(
+                condition=Q(on_hand__gte=F("allocated") + F("quarantined")), name="stock_sellable_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product.sku} @ {self.location.code}"
+
+    @property
+    def sellable(self) -> int:
+        return self.on_hand - self.allocated - self.quarantined
+
+    @property
+    def is_low(self) -> bool:
+        return self.sellable < self.reorder_point
+
+
+class LowStockLevel(StockLevel):
+    """Admin view of the levels whose sellable quantity fell below their reorder point."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "low-stock level"
+
+
+class StockMovement(models.Model):
+    """Append-only ledger: each level's counters equal the sums of its movements' deltas."""
+
+    class Kind(models.TextChoices):
+        RECEIPT = "receipt", "Receipt"
+        ALLOCATION = "allocation", "Allocation"
+        RELEASE = "release", "Release"
+        SHIPMENT = "shipment", "Shipment"
+        RETURN = "return", "Return"
+        QUARANTINE = "quarantine", "Quarantine"
+        ADJUSTMENT = "adjustment", "Adjustment"
+
+    level = models.ForeignKey(StockLevel, on_delete=models.PROTECT, related_name="movements")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    on_hand_delta = models.IntegerField(default=0)
+    allocated_delta = models.IntegerField(default=0)
+    quarantined_delta = models.IntegerField(default=0)
+    reason = models.CharField(max_length=200, blank=True)
+    reference = models.CharField(max_length=64, blank=True, db_index=True, help_text="e.g. an order number")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.level_id}"

@@ -1,0 +1,116 @@
+"""Stock primitives. Every change of a StockLevel happens here, under a row lock, with a ledger row.
+
+Callers that touch several levels lock them first with `stock_levels_lock`, which always locks in
+primary-key order so that two transactions never wait on each other in a cycle.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from .exceptions import InsufficientStock, InvalidStockChange
+from .models import Product, StockLevel, StockLocation, StockMovement
+
+Kind = StockMovement.Kind
+
+
+def stock_levels_lock(*, product_ids: Iterable[int]) -> dict[int, list[StockLevel]]:
+    """Lock every level of the products (pk order) and return them per product, best location first."""
+    levels = list(
+        StockLevel.objects.select_for_update(of=("self",))
+        .select_related("location", "product")
+        .filter(product_id__in=set(product_ids))
+        .order_by("pk")
+    )
+    by_product: dict[int, list[StockLevel]] = defaultdict(list)
+    for level in sorted(levels, key=lambda lv: (lv.location.priority, lv.location_id)):
+        by_product[level.product_id].append(level)
+    return by_product
+
+
+def stock_level_get_or_create_locked(*, product: Product, location: StockLocation) -> StockLevel:
+    level, _ = StockLevel.objects.get_or_create(product=product, location=location)
+    return StockLevel.objects.select_for_update(of=("self",)).select_related("product", "location").get(pk=level.pk)
+
+
+def _apply(
+    level: StockLevel,
+    *,
+    kind: str,
+    on_hand: int = 0,
+    allocated: int = 0,
+    quarantined: int = 0,
+    reason: str = "",
+    reference: str = "",
+    actor=None,
+) -> StockMovement:
+    """Change a locked level by the given deltas and write the movement that explains it."""
+    level.on_hand += on_hand
+    level.allocated += allocated
+    level.quarantined += quarantined
+    if min(level.on_hand, level.allocated, level.quarantined, level.sellable) < 0:
+        raise InvalidStockChange(f"{level}: the change would make stock negative.")
+    level._change_reason = f"{kind} {reference}".strip()
+    level.save(update_fields=["on_hand", "allocated", "quarantined"])
+    return StockMovement.objects.create(
+        level=level,
+        kind=kind,
+        on_hand_delta=on_hand,
+        allocated_delta=allocated,
+        quarantined_delta=quarantined,
+        reason=reason,
+        reference=reference,
+        actor=actor,
+    )
+
+
+def stock_allocate(*, level: StockLevel, quantity: int, reference: str, actor=None) -> StockMovement:
+    """Reserve `quantity` sellable units at a locked level."""
+    if quantity <= 0:
+        raise InvalidStockChange("Allocate a positive quantity.")
+    if level.sellable < quantity:
+        raise InsufficientStock(
+            sku=level.product.sku, requested=quantity, available=level.sellable, location=level.location.name
+        )
+    return _apply(level, kind=Kind.ALLOCATION, allocated=quantity, reference=reference, actor=actor)
+
+
+def stock_release(*, level: StockLevel, quantity: int, reference: str, reason: str = "", actor=None) -> StockMovement:
+    """Give reserved units back to sellable stock."""
+    if quantity <= 0 or quantity > level.allocated:
+        raise InvalidStockChange(f"{level}: cannot release {quantity} of {level.allocated} allocated.")
+    return _apply(level, kind=Kind.RELEASE, allocated=-quantity, reason=reason, reference=reference, actor=actor)
+
+
+def stock_ship(*, level: StockLevel, quantity: int, reference: str, actor=None) -> StockMovement:
+    """Reserved units leave the building: on hand and allocated both go down."""
+    if quantity <= 0 or quantity > level.allocated:
+        raise InvalidStockChange(f"{level}: cannot ship {quantity} of {level.allocated} allocated.")
+    return _apply(level, kind=Kind.SHIPMENT, on_hand=-quantity, allocated=-quantity, reference=reference, actor=actor)
+
+
+@transaction.atomic
+def stock_receive(
+    *, product: Product, location: StockLocation, quantity: int, reason: str, actor=None, reference: str = ""
+) -> StockMovement:
+    """Goods received into a location."""
+    if quantity <= 0:
+        raise InvalidStockChange("Receive a positive quantity.")
+    level = stock_level_get_or_create_locked(product=product, location=location)
+    return _apply(level, kind=Kind.RECEIPT, on_hand=quantity, reason=reason, reference=reference, actor=actor)
+
+
+@transaction.atomic
+def stock_adjust(*, product: Product, location: StockLocation, quantity: int, reason: str, actor=None) -> StockMovement:
+    """Correct on-hand stock up or down (count differences, damage); a reason is required."""
+    if quantity == 0:
+        raise InvalidStockChange("An adjustment needs a non-zero quantity.")
+    if not reason.strip():
+        raise InvalidStockChange("An adjustment needs a reason.")
+    level = stock_level_get_or_create_locked(product=product, location=location)
+    if level.sellable + quantity < 0:
+        raise InvalidStockChange(
+            f"{product.sku} @ {location.name}: only {level.sellable} sellable units can be adjusted away."
+        )
+    return _apply(level, kind=Kind.ADJUSTMENT, on_hand=quantity, reason=reason, actor=actor)

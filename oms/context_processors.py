@@ -1,0 +1,5 @@
+from .models import ShopSettings
+
+
+def shop(request):
+    return {"shop": ShopSettings.load()}

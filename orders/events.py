@@ -1,0 +1,76 @@
+"""One recorder per event type. Services call these in the same transaction as the change."""
+
+from .models import Order, OrderEvent
+
+Type = OrderEvent.Type
+
+
+def _record(
+    order: Order, type_: str, *, actor=None, source: str = OrderEvent.Source.SYSTEM, **parameters
+) -> OrderEvent:
+    return OrderEvent.objects.create(order=order, type=type_, actor=actor, source=source, parameters=parameters)
+
+
+def order_draft_created_event(*, order, actor, source):
+    return _record(order, Type.DRAFT_CREATED, actor=actor, source=source)
+
+
+def order_placed_event(*, order, actor, source, total):
+    return _record(order, Type.PLACED, actor=actor, source=source, total=total, currency=order.currency)
+
+
+def order_imported_event(*, order, actor, source, channel, external_reference):
+    return _record(
+        order, Type.IMPORTED, actor=actor, source=source, channel=channel, external_reference=external_reference
+    )
+
+
+def order_allocated_event(*, order, actor, source, allocations: list[dict]):
+    return _record(order, Type.ALLOCATED, actor=actor, source=source, allocations=allocations)
+
+
+def order_released_event(*, order, actor, source, releases: list[dict], reason: str):
+    return _record(order, Type.RELEASED, actor=actor, source=source, releases=releases, reason=reason)
+
+
+def order_canceled_event(*, order, actor, source, old_status, reason):
+    return _record(order, Type.CANCELED, actor=actor, source=source, old_status=old_status, reason=reason)
+
+
+def order_line_canceled_event(*, order, actor, source, line_id, sku, name, quantity, reason):
+    return _record(
+        order,
+        Type.LINE_CANCELED,
+        actor=actor,
+        source=source,
+        line_id=line_id,
+        sku=sku,
+        name=name,
+        quantity=quantity,
+        reason=reason,
+    )
+
+
+def order_reservation_expired_event(*, order, hours):
+    return _record(order, Type.RESERVATION_EXPIRED, source=OrderEvent.Source.BEAT, hours=hours)
+
+
+def order_payment_recorded_event(*, order, actor, source, amount, method, reference, balance):
+    return _record(
+        order,
+        Type.PAYMENT_RECORDED,
+        actor=actor,
+        source=source,
+        amount=amount,
+        method=method,
+        reference=reference,
+        balance=balance,
+    )
+
+
+def order_shipped_event(*, order, actor, source, lines: list[dict], reference: str):
+    return _record(order, Type.SHIPPED, actor=actor, source=source, lines=lines, reference=reference)
+
+
+def order_memo_added_event(*, order, actor, memo_id):
+    return _record(order, Type.MEMO_ADDED, actor=actor, source=OrderEvent.Source.ADMIN, memo_id=memo_id)

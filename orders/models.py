@@ -1,0 +1,396 @@
+import hashlib
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
+from simple_history.models import HistoricalRecords
+
+from catalog.models import Product, StockLocation
+
+ZERO = Decimal("0.00")
+
+
+def money_field(**kwargs) -> models.DecimalField:
+    kwargs.setdefault("default", ZERO)
+    return models.DecimalField(max_digits=12, decimal_places=2, **kwargs)
+
+
+class PaymentTerms(models.TextChoices):
+    IMMEDIATE = "immediate", "Immediate"
+    NET_14 = "net_14", "Net 14 days"
+    NET_30 = "net_30", "Net 30 days"
+    NET_60 = "net_60", "Net 60 days"
+
+
+class Channel(models.Model):
+    """A sales channel. Channels that import orders through the API carry a hashed token."""
+
+    code = models.SlugField(max_length=32, unique=True)
+    name = models.CharField(max_length=80)
+    api_token_digest = models.CharField(max_length=64, blank=True, editable=False)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @staticmethod
+    def digest(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Customer(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="customer"
+    )
+    name = models.CharField(max_length=150)
+    company = models.CharField(max_length=150, blank=True)
+    email = models.EmailField(db_index=True)
+    phone = models.CharField(max_length=40, blank=True)
+    is_wholesale = models.BooleanField(default=False)
+    payment_terms = models.CharField(max_length=16, choices=PaymentTerms.choices, default=PaymentTerms.IMMEDIATE)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.company})" if self.company else self.name
+
+
+class Address(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="addresses")
+    name = models.CharField(max_length=150)
+    company = models.CharField(max_length=150, blank=True)
+    street = models.CharField(max_length=200)
+    postal_code = models.CharField(max_length=20)
+    city = models.CharField(max_length=100)
+    country = models.CharField(max_length=2, default="NL", help_text="ISO 3166 code")
+    is_default_billing = models.BooleanField(default=False)
+    is_default_shipping = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name_plural = "addresses"
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.street}, {self.postal_code} {self.city}, {self.country}"
+
+
+ADDRESS_PARTS = ("name", "company", "street", "postal_code", "city", "country")
+
+
+class Order(FSMModelMixin, models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PLACED = "placed", "Placed"
+        CANCELED = "canceled", "Cancelled"
+
+    class PaymentStatus(models.TextChoices):
+        UNPAID = "unpaid", "Unpaid"
+        PARTIALLY_PAID = "partially_paid", "Partially paid"
+        PAID = "paid", "Paid"
+        OVERPAID = "overpaid", "Overpaid (owed to customer)"
+
+    class FulfillmentStatus(models.TextChoices):
+        UNFULFILLED = "unfulfilled", "Unfulfilled"
+        PARTIALLY_FULFILLED = "partially_fulfilled", "Partially shipped"
+        FULFILLED = "fulfilled", "Shipped"
+
+    number = models.CharField(max_length=32, unique=True, null=True, blank=True, editable=False)
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="orders")
+    external_reference = models.CharField(max_length=100, blank=True)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", editable=False
+    )
+    root = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="family",
+        editable=False,
+        help_text="The first order of a split family (null on the original itself).",
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    billing_name = models.CharField(max_length=150, blank=True)
+    billing_company = models.CharField(max_length=150, blank=True)
+    billing_street = models.CharField(max_length=200, blank=True)
+    billing_postal_code = models.CharField(max_length=20, blank=True)
+    billing_city = models.CharField(max_length=100, blank=True)
+    billing_country = models.CharField(max_length=2, blank=True)
+    shipping_name = models.CharField(max_length=150, blank=True)
+    shipping_company = models.CharField(max_length=150, blank=True)
+    shipping_street = models.CharField(max_length=200, blank=True)
+    shipping_postal_code = models.CharField(max_length=20, blank=True)
+    shipping_city = models.CharField(max_length=100, blank=True)
+    shipping_country = models.CharField(max_length=2, blank=True)
+
+    currency = models.CharField(max_length=3, editable=False)
+    prices_include_tax = models.BooleanField(default=True, editable=False)
+    payment_terms = models.CharField(max_length=16, choices=PaymentTerms.choices, default=PaymentTerms.IMMEDIATE)
+    shipping_fee = money_field(validators=[MinValueValidator(ZERO)], help_text="On the same basis as prices.")
+    shipping_tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("21.00"))
+    discount_amount = money_field(
+        validators=[MinValueValidator(ZERO)], help_text="Order discount, shared over the lines by value."
+    )
+
+    shipping_net = money_field(editable=False)
+    shipping_tax = money_field(editable=False)
+    shipping_gross = money_field(editable=False)
+    lines_gross = money_field(editable=False)
+    discount_total = money_field(editable=False)
+    total_net = money_field(editable=False)
+    total_tax = money_field(editable=False)
+    total_gross = money_field(editable=False)
+    amount_paid = money_field(editable=False)
+
+    status = FSMField(choices=Status.choices, default=Status.DRAFT, protected=True, db_index=True)
+    payment_status = FSMField(
+        choices=PaymentStatus.choices, default=PaymentStatus.UNPAID, protected=True, db_index=True
+    )
+    fulfillment_status = FSMField(
+        choices=FulfillmentStatus.choices, default=FulfillmentStatus.UNFULFILLED, protected=True, db_index=True
+    )
+
+    memo = models.TextField(blank=True, help_text="Note from the customer or channel, shown on documents.")
+    cancel_reason = models.CharField(max_length=200, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    placed_at = models.DateTimeField(null=True, blank=True, db_index=True, editable=False)
+    paid_at = models.DateTimeField(null=True, blank=True, editable=False)
+    canceled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reservation_expires_at = models.DateTimeField(null=True, blank=True, db_index=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_reference"],
+                condition=~Q(external_reference=""),
+                name="order_channel_external_reference_unique",
+            ),
+            models.CheckConstraint(condition=Q(total_gross__gte=0), name="order_total_not_negative"),
+            models.CheckConstraint(condition=Q(shipping_fee__gte=0), name="order_shipping_fee_not_negative"),
+            models.CheckConstraint(condition=Q(discount_amount__gte=0), name="order_discount_not_negative"),
+        ]
+        permissions = [
+            ("place_order", "Can place orders"),
+            ("cancel_order", "Can cancel orders and lines"),
+            ("edit_order", "Can edit placed orders"),
+            ("split_order", "Can split orders"),
+            ("record_payment", "Can record payments"),
+            ("add_memo", "Can add internal memos"),
+            ("email_customer", "Can e-mail customers"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Order {self.number or '(new)'}"
+
+    @property
+    def balance_due(self) -> Decimal:
+        """Positive: the customer still owes this; negative: owed to the customer."""
+        return self.total_gross - self.amount_paid
+
+    def billing_address(self) -> dict:
+        return {part: getattr(self, f"billing_{part}") for part in ADDRESS_PARTS}
+
+    def shipping_address(self) -> dict:
+        return {part: getattr(self, f"shipping_{part}") for part in ADDRESS_PARTS}
+
+    # --- transitions: state only; services own locks, stock, events and messages.
+    @transition(field=status, source=Status.DRAFT, target=Status.PLACED)
+    def place(self) -> None:
+        self.placed_at = timezone.now()
+
+    place.alters_data = True
+
+    @transition(field=status, source=[Status.DRAFT, Status.PLACED], target=Status.CANCELED)
+    def cancel(self, reason: str = "") -> None:
+        self.canceled_at = timezone.now()
+        self.cancel_reason = reason[:200]
+
+    cancel.alters_data = True
+
+    @transition(field=payment_status, source="*", target=RETURN_VALUE(*PaymentStatus.values))
+    def set_payment_status(self, status: str) -> str:
+        if status in (self.PaymentStatus.PAID, self.PaymentStatus.OVERPAID) and self.paid_at is None:
+            self.paid_at = timezone.now()
+        return status
+
+    set_payment_status.alters_data = True
+
+    @transition(field=fulfillment_status, source="*", target=RETURN_VALUE(*FulfillmentStatus.values))
+    def set_fulfillment_status(self, status: str) -> str:
+        return status
+
+    set_fulfillment_status.alters_data = True
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="lines")
+    position = models.PositiveIntegerField(default=0)
+    product = models.ForeignKey(
+        Product,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Empty for a custom item.",
+    )
+    sku = models.CharField(max_length=64, blank=True)
+    name = models.CharField(max_length=200)
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    quantity_canceled = models.PositiveIntegerField(default=0)
+    quantity_shipped = models.PositiveIntegerField(default=0)
+    unit_price = money_field(validators=[MinValueValidator(ZERO)])
+    discount_amount = money_field(validators=[MinValueValidator(ZERO)], help_text="Line discount (whole line).")
+    order_discount_share = money_field(editable=False)
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=2, validators=[MinValueValidator(ZERO)])
+    net = money_field(editable=False)
+    tax = money_field(editable=False)
+    gross = money_field(editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["order", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gte=F("quantity_canceled") + F("quantity_shipped")),
+                name="line_quantities_consistent",
+            ),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="line_price_not_negative"),
+            models.CheckConstraint(condition=Q(gross__gte=0), name="line_gross_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.name}"
+
+    @property
+    def is_custom(self) -> bool:
+        return self.product_id is None
+
+    @property
+    def quantity_active(self) -> int:
+        return self.quantity - self.quantity_canceled
+
+    @property
+    def quantity_open(self) -> int:
+        """Units still to ship: these are the units reserved in allocations."""
+        return self.quantity - self.quantity_canceled - self.quantity_shipped
+
+
+class Allocation(models.Model):
+    """Units of one order line reserved at one location (reserved and not yet shipped)."""
+
+    line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="allocations")
+    location = models.ForeignKey(StockLocation, on_delete=models.PROTECT, related_name="allocations")
+    quantity = models.PositiveIntegerField()
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["line", "location"], name="allocation_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × line {self.line_id} @ {self.location_id}"
+
+
+class OrderPayment(models.Model):
+    """Money received for an order. Split transfers move paid money between orders of one family."""
+
+    class Kind(models.TextChoices):
+        PAYMENT = "payment", "Payment"
+        TRANSFER_IN = "transfer_in", "Transferred in (split)"
+        TRANSFER_OUT = "transfer_out", "Transferred out (split)"
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.PAYMENT)
+    amount = money_field()
+    method = models.CharField(max_length=40, blank=True)
+    reference = models.CharField(max_length=100, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount}"
+
+
+class OrderEvent(models.Model):
+    """The order's append-only timeline, written by services in the same transaction as the change."""
+
+    class Type(models.TextChoices):
+        DRAFT_CREATED = "draft_created", "Draft created"
+        PLACED = "placed", "Placed"
+        IMPORTED = "imported", "Imported from channel"
+        ALLOCATED = "allocated", "Stock reserved"
+        RELEASED = "released", "Stock released"
+        EDITED = "edited", "Edited"
+        SPLIT = "split", "Split"
+        SPLIT_FROM = "split_from", "Split off another order"
+        CANCELED = "canceled", "Cancelled"
+        LINE_CANCELED = "line_canceled", "Line cancelled"
+        RESERVATION_EXPIRED = "reservation_expired", "Reservation expired"
+        PAYMENT_RECORDED = "payment_recorded", "Payment recorded"
+        SHIPPED = "shipped", "Shipped"
+        INVOICED = "invoiced", "Invoiced"
+        RETURNED = "returned", "Returned"
+        REFUNDED = "refunded", "Refunded"
+        EMAIL_SENT = "email_sent", "E-mail sent"
+        EMAIL_QUEUED = "email_queued", "E-mail queued"
+        WEBHOOK_DELIVERED = "webhook_delivered", "Webhook delivered"
+        MEMO_ADDED = "memo_added", "Memo added"
+
+    class Source(models.TextChoices):
+        ADMIN = "admin", "Admin"
+        STOREFRONT = "storefront", "Storefront"
+        API = "api", "API"
+        SYSTEM = "system", "System"
+        BEAT = "beat", "Scheduler"
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="events")
+    type = models.CharField(max_length=32, choices=Type.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.SYSTEM)
+    parameters = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class OrderMemo(models.Model):
+    """Internal note; append-only and never shown to the customer."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="memos")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.text[:60]

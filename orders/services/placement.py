@@ -1,0 +1,187 @@
+"""Creating, pricing and placing orders."""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django_fsm import can_proceed
+
+from catalog.models import Product
+from oms.models import ShopSettings
+from oms.money import ZERO
+
+from .. import events
+from ..exceptions import InvalidTransition, OrderValidationError
+from ..models import ADDRESS_PARTS, Channel, Customer, Order, OrderEvent, OrderLine, PaymentTerms
+from ..pricing import LINE_AMOUNT_FIELDS, TOTAL_FIELDS, order_price
+from .allocation import allocation_sync
+
+Source = OrderEvent.Source
+
+
+@dataclass
+class LineInput:
+    quantity: int
+    product: Product | None = None
+    name: str = ""
+    sku: str = ""
+    unit_price: Decimal | None = None  # default: the product's catalogue price
+    tax_rate: Decimal | None = None  # default: the product's tax rate
+    discount_amount: Decimal = ZERO
+
+
+@dataclass
+class OrderInput:
+    channel: Channel
+    customer: Customer
+    lines: list[LineInput]
+    billing: dict = field(default_factory=dict)
+    shipping: dict = field(default_factory=dict)
+    shipping_fee: Decimal = ZERO
+    discount_amount: Decimal = ZERO
+    external_reference: str = ""
+    memo: str = ""
+
+
+def order_number_for(order: Order) -> str:
+    return str(10000 + order.pk)
+
+
+def _default_address(customer: Customer, kind: str) -> dict:
+    flag = "is_default_billing" if kind == "billing" else "is_default_shipping"
+    address = customer.addresses.filter(**{flag: True}).first() or customer.addresses.first()
+    if address is None:
+        return {"name": customer.name, "company": customer.company}
+    return {part: getattr(address, part) for part in ADDRESS_PARTS}
+
+
+def _set_address(order: Order, kind: str, values: dict) -> None:
+    for part in ADDRESS_PARTS:
+        setattr(order, f"{kind}_{part}", (values.get(part) or "")[: Order._meta.get_field(f"{kind}_{part}").max_length])
+
+
+def line_fill_from_product(line: OrderLine) -> None:
+    """Copy the catalogue's name, SKU, price and tax rate onto a product line where they are not set."""
+    product = line.product
+    if product is None:
+        return
+    line.sku = line.sku or product.sku
+    line.name = line.name or product.name
+    if line.unit_price is None:
+        line.unit_price = product.unit_price
+    if line.tax_rate is None:
+        line.tax_rate = product.tax_rate.rate
+
+
+def _build_line(order: Order, position: int, data: LineInput) -> OrderLine:
+    if data.quantity is None or data.quantity < 1:
+        raise OrderValidationError(f"Line {position}: the quantity must be at least 1.")
+    line = OrderLine(
+        order=order,
+        position=position,
+        product=data.product,
+        sku=data.sku,
+        name=data.name,
+        quantity=data.quantity,
+        unit_price=data.unit_price,
+        tax_rate=data.tax_rate,
+        discount_amount=data.discount_amount or ZERO,
+    )
+    line_fill_from_product(line)
+    if line.product is None and (not line.name or line.unit_price is None or line.tax_rate is None):
+        raise OrderValidationError(f"Line {position}: a custom item needs a name, a price and a tax rate.")
+    return line
+
+
+@transaction.atomic
+def order_create(*, data: OrderInput, actor=None, source: str = Source.ADMIN, place: bool = False) -> Order:
+    """Create an order with its lines and totals; with `place`, reserve its stock and place it too.
+
+    Everything happens in one transaction: a line that cannot be reserved leaves nothing behind.
+    """
+    shop = ShopSettings.load()
+    if not data.lines:
+        raise OrderValidationError("An order needs at least one line.")
+    order = Order(
+        channel=data.channel,
+        customer=data.customer,
+        currency=shop.currency,
+        prices_include_tax=shop.prices_include_tax,
+        payment_terms=data.customer.payment_terms,
+        shipping_fee=data.shipping_fee,
+        shipping_tax_rate=shop.default_shipping_tax_rate,
+        discount_amount=data.discount_amount,
+        external_reference=data.external_reference,
+        memo=data.memo,
+        created_by=actor,
+    )
+    _set_address(order, "billing", data.billing or _default_address(data.customer, "billing"))
+    _set_address(order, "shipping", data.shipping or data.billing or _default_address(data.customer, "shipping"))
+    lines = [_build_line(order, position, line) for position, line in enumerate(data.lines, start=1)]
+    order_price(order, lines)
+    order.save()
+    order.number = order_number_for(order)
+    order.save(update_fields=["number"])
+    OrderLine.objects.bulk_create(lines)
+    events.order_draft_created_event(order=order, actor=actor, source=source)
+    if place:
+        order_place(order_id=order.pk, actor=actor, source=source)
+        order.refresh_from_db()
+    return order
+
+
+@transaction.atomic
+def order_draft_reprice(*, order_id: int) -> Order:
+    """Recompute a draft's lines and totals after the admin saved its fields (prices are not frozen yet)."""
+    order = Order.objects.select_for_update().get(pk=order_id)
+    if order.status != Order.Status.DRAFT:
+        raise InvalidTransition(
+            f"Order {order.number} is {order.get_status_display().lower()}; only drafts are repriced."
+        )
+    if not order.number:
+        order.number = order_number_for(order)
+        order.save(update_fields=["number"])
+    lines = list(order.lines.select_related("product__tax_rate").order_by("position", "pk"))
+    for line in lines:
+        line_fill_from_product(line)
+    order_price(order, lines)
+    OrderLine.objects.bulk_update(lines, ["sku", "name", "unit_price", "tax_rate", *LINE_AMOUNT_FIELDS])
+    order.save(update_fields=TOTAL_FIELDS)
+    return order
+
+
+def _reservation_deadline(order: Order, shop: ShopSettings):
+    if order.payment_terms != PaymentTerms.IMMEDIATE or not shop.reservation_expiry_hours:
+        return None  # wholesale on terms, or expiry switched off: reservations are kept
+    return timezone.now() + timedelta(hours=shop.reservation_expiry_hours)
+
+
+@transaction.atomic
+def order_place(*, order_id: int, actor=None, source: str = Source.ADMIN) -> Order:
+    """Place a draft: freeze its totals, reserve stock for every line, start the reservation clock.
+
+    Lock: the order row, then the products' stock levels (pk order). Raises StockUnavailable naming
+    each short line; the transaction then leaves the draft and the stock as they were.
+    """
+    order = Order.objects.select_for_update().get(pk=order_id)
+    if not can_proceed(order.place):
+        raise InvalidTransition(f"Order {order.number} is {order.get_status_display().lower()} and cannot be placed.")
+    lines = list(order.lines.select_related("product__tax_rate").order_by("position", "pk"))
+    if not lines:
+        raise OrderValidationError(f"Order {order.number} has no lines.")
+    if not order.billing_name or not order.shipping_name:
+        raise OrderValidationError(f"Order {order.number} needs a billing and a shipping address.")
+    for line in lines:
+        line_fill_from_product(line)
+    order_price(order, lines)
+    OrderLine.objects.bulk_update(lines, ["sku", "name", "unit_price", "tax_rate", *LINE_AMOUNT_FIELDS])
+    reserved, _ = allocation_sync(order=order, lines=lines, actor=actor)
+    order.place()
+    order.reservation_expires_at = _reservation_deadline(order, ShopSettings.load())
+    order.save(update_fields=["status", "placed_at", "reservation_expires_at", *TOTAL_FIELDS, "updated_at"])
+    events.order_placed_event(order=order, actor=actor, source=source, total=order.total_gross)
+    if reserved:
+        events.order_allocated_event(order=order, actor=actor, source=source, allocations=reserved)
+    return order

@@ -1,0 +1,38 @@
+"""Units leaving the warehouse for an order. The fulfilment app's shipments call this service."""
+
+from django.db import transaction
+
+from .. import events
+from ..exceptions import InvalidTransition, OrderValidationError
+from ..models import Order, OrderEvent, OrderLine
+from .allocation import allocation_consume
+from .status import order_statuses_refresh
+
+Source = OrderEvent.Source
+
+
+@transaction.atomic
+def order_lines_ship(
+    *, order_id: int, quantities: dict[int, int], reference: str = "", actor=None, source: str = Source.ADMIN
+) -> Order:
+    """Ship open units per line id: their reservations become shipment movements; statuses follow."""
+    order = Order.objects.select_for_update().get(pk=order_id)
+    if order.status != Order.Status.PLACED:
+        raise InvalidTransition(f"Order {order.number} is {order.get_status_display().lower()} and cannot ship.")
+    lines = list(order.lines.order_by("position", "pk"))
+    by_id = {line.pk: line for line in lines}
+    shipped = []
+    for line_id, quantity in sorted(quantities.items()):
+        line = by_id.get(line_id)
+        if line is None or quantity < 1 or quantity > line.quantity_open:
+            raise OrderValidationError(f"Order {order.number}: cannot ship {quantity} of line {line_id}.")
+        if line.product_id:
+            allocation_consume(order=order, line=line, quantity=quantity, actor=actor)
+        line.quantity_shipped += quantity
+        shipped.append({"line_id": line.pk, "sku": line.sku, "quantity": quantity})
+    OrderLine.objects.bulk_update(lines, ["quantity_shipped"])
+    changed = order_statuses_refresh(order, lines)
+    order.reservation_expires_at = None
+    order.save(update_fields=[*changed, "reservation_expires_at", "updated_at"])
+    events.order_shipped_event(order=order, actor=actor, source=source, lines=shipped, reference=reference)
+    return order

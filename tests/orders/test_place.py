@@ -1,0 +1,56 @@
+from decimal import Decimal
+
+import pytest
+
+from catalog.models import StockLevel, StockMovement
+from orders.exceptions import StockUnavailable
+from orders.models import Allocation, Order, OrderEvent
+from tests.factories import ProductFactory, stock
+
+
+@pytest.mark.django_db
+def test_place_reserves_stock_and_computes_totals(place_order, product, location):
+    # given
+    stock(product, location, 10)
+    # when
+    order = place_order([(product, 3)], shipping_fee=Decimal("4.95"))
+    # then
+    assert order.status == Order.Status.PLACED
+    assert order.number == str(10000 + order.pk)
+    assert order.lines_gross == Decimal("37.50")
+    assert order.total_gross == Decimal("42.45")
+    assert order.total_net + order.total_tax == order.total_gross
+    level = StockLevel.objects.get(product=product, location=location)
+    assert (level.on_hand, level.allocated, level.sellable) == (10, 3, 7)
+    assert Allocation.objects.get(line__order=order).quantity == 3
+    assert StockMovement.objects.filter(level=level, kind="allocation").get().allocated_delta == 3
+    types = list(order.events.values_list("type", flat=True))
+    assert types == [OrderEvent.Type.DRAFT_CREATED, OrderEvent.Type.PLACED, OrderEvent.Type.ALLOCATED]
+
+
+@pytest.mark.django_db
+def test_place_uses_locations_by_priority(place_order, product, location, second_location):
+    stock(product, location, 2)
+    stock(product, second_location, 5)
+    order = place_order([(product, 4)])
+    held = dict(Allocation.objects.filter(line__order=order).values_list("location__code", "quantity"))
+    assert held == {"main": 2, "store": 2}
+
+
+@pytest.mark.django_db
+def test_place_without_enough_stock_changes_nothing(place_order, product, location, tax_rate):
+    # given
+    other = ProductFactory(sku="CUP-1", tax_rate=tax_rate)
+    stock(product, location, 10)
+    stock(other, location, 1)
+    movements = StockMovement.objects.count()
+    # when
+    with pytest.raises(StockUnavailable) as exc:
+        place_order([(product, 3), (other, 2)])
+    # then
+    assert exc.value.details == [
+        {"line_id": exc.value.details[0]["line_id"], "sku": "CUP-1", "name": other.name, "requested": 2, "available": 1}
+    ]
+    assert Order.objects.count() == 0
+    assert StockMovement.objects.count() == movements
+    assert StockLevel.objects.get(product=product).allocated == 0

@@ -27,6 +27,13 @@ class PaymentTerms(models.TextChoices):
     NET_60 = "net_60", "Net 60 days"
 
 
+class SplitReason(models.TextChoices):
+    BACKORDER = "backorder", "Backorder (waiting for stock)"
+    OTHER_WAREHOUSE = "other_warehouse", "Ships from another warehouse"
+    SHIP_LATER = "ship_later", "Ships later (customer's request)"
+    OTHER = "other", "Other"
+
+
 class Channel(models.Model):
     """A sales channel. Channels that import orders through the API carry a hashed token."""
 
@@ -121,6 +128,15 @@ class Order(FSMModelMixin, models.Model):
         help_text="The first order of a split family (null on the original itself).",
     )
     version = models.PositiveIntegerField(default=1, editable=False)
+    split_reason = models.CharField(max_length=20, choices=SplitReason.choices, blank=True, editable=False)
+    family_expected_total = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="On a split family's root: the family total before its first split, plus the edits since.",
+    )
 
     billing_name = models.CharField(max_length=150, blank=True)
     billing_company = models.CharField(max_length=150, blank=True)
@@ -379,6 +395,27 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_type_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class StagedEdit(models.Model):
+    """One staff member's uncommitted edit of an order: the changes, the version they were based on.
+
+    Nothing here touches the order; `orders.services.edit` previews and commits it.
+    """
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="staged_edits")
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    base_version = models.PositiveIntegerField()
+    changes = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    note = models.TextField(blank=True, help_text="Added to the customer's e-mail.")
+    notify = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["order", "staff"], name="staged_edit_one_per_staff")]
+
+    def __str__(self) -> str:
+        return f"Staged edit of order {self.order_id} on version {self.base_version}"
 
 
 class OrderMemo(models.Model):

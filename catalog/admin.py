@@ -1,0 +1,155 @@
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import F
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+
+from . import services
+from .exceptions import CatalogError
+from .forms import StockAdjustForm, StockReceiveForm
+from .models import LowStockLevel, Product, StockLevel, StockLocation, StockMovement, TaxRate
+
+COUNTERS = ("on_hand", "allocated", "quarantined", "sellable", "reorder_point")
+
+
+@admin.register(TaxRate)
+class TaxRateAdmin(admin.ModelAdmin):
+    list_display = ("name", "rate", "active")
+    list_filter = ("active",)
+    search_fields = ("name",)
+
+
+@admin.register(StockLocation)
+class StockLocationAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "kind", "priority", "active")
+    list_filter = ("kind", "active")
+    search_fields = ("code", "name")
+
+
+class StockLevelInline(admin.TabularInline):
+    """Stock per location, read-only: counters change only through receipts, adjustments and orders."""
+
+    model = StockLevel
+    fields = ("location", *COUNTERS)
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("location", "product")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ("sku", "name", "unit_price", "tax_rate", "active")
+    list_filter = ("active", "tax_rate")
+    list_select_related = ("tax_rate",)
+    search_fields = ("sku", "name")  # also what the order line autocomplete searches
+    inlines = (StockLevelInline,)
+
+
+@admin.register(StockLevel)
+class StockLevelAdmin(admin.ModelAdmin):
+    list_display = ("product", "location", *COUNTERS)
+    list_filter = ("location",)
+    list_select_related = ("product", "location")
+    search_fields = ("product__sku", "product__name")
+    autocomplete_fields = ("product",)
+    readonly_fields = ("on_hand", "allocated", "quarantined", "sellable")
+
+    def get_readonly_fields(self, request, obj=None):
+        # A new level starts empty; after that only the reorder point is edited here.
+        return (*self.readonly_fields, "product", "location") if obj else self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LowStockLevel)
+class LowStockLevelAdmin(admin.ModelAdmin):
+    """Levels whose sellable quantity is below their reorder point."""
+
+    list_display = ("product", "location", "on_hand", "allocated", "quarantined", "sellable_units", "reorder_point")
+    list_filter = ("location",)
+    list_select_related = ("product", "location")
+    search_fields = ("product__sku", "product__name")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(sellable_units=F("on_hand") - F("allocated") - F("quarantined"))
+            .filter(sellable_units__lt=F("reorder_point"))
+        )
+
+    @admin.display(description="sellable", ordering="sellable_units")
+    def sellable_units(self, obj):
+        return obj.sellable_units
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StockMovement)
+class StockMovementAdmin(admin.ModelAdmin):
+    """The ledger, read-only. Receipts and adjustments are entered through their own forms here."""
+
+    list_display = ("created_at", "level", "kind", "on_hand_delta", "allocated_delta", "quarantined_delta", "reason",
+                    "reference", "actor")
+    list_filter = ("kind", "level__location")
+    list_select_related = ("level__product", "level__location", "actor")
+    search_fields = ("level__product__sku", "level__product__name", "reference", "reason")
+    date_hierarchy = "created_at"
+    change_list_template = "admin/catalog/stockmovement/change_list.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("receive/", view(self.receive_view), name="catalog_stock_receive"),
+            path("adjust/", view(self.adjust_view), name="catalog_stock_adjust"),
+            *super().get_urls(),
+        ]
+
+    def receive_view(self, request):
+        return self._stock_change_view(request, StockReceiveForm, services.stock_receive, "Receive stock")
+
+    def adjust_view(self, request):
+        return self._stock_change_view(request, StockAdjustForm, services.stock_adjust, "Adjust stock")
+
+    def _stock_change_view(self, request, form_class, service, title):
+        if not request.user.has_perm("catalog.add_stockmovement"):
+            raise PermissionDenied
+        form = form_class(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                movement = service(**form.cleaned_data, actor=request.user)
+            except CatalogError as exc:
+                form.add_error(None, str(exc))
+            else:
+                self.message_user(request, f"{title}: {movement.level} {movement.on_hand_delta:+d} on hand.")
+                return redirect("admin:catalog_stockmovement_changelist")
+        context = {**self.admin_site.each_context(request), "opts": self.opts, "title": title, "form": form}
+        return TemplateResponse(request, "admin/catalog/stock_change_form.html", context)

@@ -1,0 +1,100 @@
+"""Read queries behind the staff admin: the order list's status tabs and the order pages."""
+
+from dataclasses import dataclass
+from itertools import groupby
+
+from django.db.models import Count, Q, QuerySet
+
+from ..models import Allocation, Order, OrderEvent, OrderLine, OrderMemo, PaymentTerms
+
+S, P, F = Order.Status, Order.PaymentStatus, Order.FulfillmentStatus
+
+
+@dataclass(frozen=True)
+class OrderTab:
+    slug: str
+    label: str
+    condition: Q
+
+
+# The one definition of the order list's tabs; the changelist filters and counts with these.
+ORDER_TABS: tuple[OrderTab, ...] = (
+    OrderTab("all", "All", Q()),
+    OrderTab("draft", "Draft", Q(status=S.DRAFT)),
+    OrderTab("awaiting_payment", "Awaiting payment", Q(status=S.PLACED, payment_status__in=[P.UNPAID, P.PARTIALLY_PAID])),
+    OrderTab(
+        "awaiting_fulfilment",
+        "Awaiting fulfilment",
+        # Paid orders, and orders on account (wholesale terms) that ship before they are paid.
+        Q(status=S.PLACED, fulfillment_status=F.UNFULFILLED)
+        & (Q(payment_status__in=[P.PAID, P.OVERPAID]) | ~Q(payment_terms=PaymentTerms.IMMEDIATE)),
+    ),
+    OrderTab("partially_shipped", "Partially shipped", Q(status=S.PLACED, fulfillment_status=F.PARTIALLY_FULFILLED)),
+    OrderTab("shipped", "Shipped", Q(status=S.PLACED, fulfillment_status=F.FULFILLED)),
+    OrderTab("cancelled", "Cancelled", Q(status=S.CANCELED)),
+)
+ORDER_TABS_BY_SLUG = {tab.slug: tab for tab in ORDER_TABS}
+
+
+def order_list_for_staff() -> QuerySet[Order]:
+    return Order.objects.select_related("customer", "channel")
+
+
+def order_list_for_tab(queryset: QuerySet[Order], slug: str) -> QuerySet[Order]:
+    return queryset.filter(ORDER_TABS_BY_SLUG[slug].condition)
+
+
+def order_tab_counts() -> dict[str, int]:
+    """Every tab's count in one query."""
+    return Order.objects.aggregate(**{tab.slug: Count("pk", filter=tab.condition or None) for tab in ORDER_TABS})
+
+
+def order_get_for_staff(*, order_id: int) -> Order:
+    return Order.objects.select_related("customer", "channel", "created_by").get(pk=order_id)
+
+
+def order_lines_for_staff(*, order: Order) -> list[OrderLine]:
+    return list(order.lines.select_related("product").order_by("position", "pk"))
+
+
+def order_allocations_for_staff(*, order: Order) -> list[Allocation]:
+    return list(
+        Allocation.objects.filter(line__order=order)
+        .select_related("line", "location")
+        .order_by("line__position", "line_id", "location__priority", "location_id")
+    )
+
+
+def order_memos_for_staff(*, order: Order) -> list[OrderMemo]:
+    return list(order.memos.select_related("author"))
+
+
+def order_events_for_staff(*, order: Order) -> list[OrderEvent]:
+    return list(order.events.select_related("actor").order_by("created_at", "pk"))
+
+
+@dataclass(frozen=True)
+class RowChange:
+    record: object  # a simple-history record of the order or of one of its lines
+    subject: str
+    changes: list  # [(field, old, new)]
+
+
+def _with_changes(records, subject) -> list[RowChange]:
+    """Pair each history record with the one before it of the same row; diffs need no queries then."""
+    rows: list[RowChange] = []
+    for _, group in groupby(sorted(records, key=lambda r: (r.id, r.history_date, r.history_id)), key=lambda r: r.id):
+        previous = None
+        for record in group:
+            changes = [] if previous is None else record.diff_against(previous).changes
+            rows.append(RowChange(record, subject(record), [(c.field, c.old, c.new) for c in changes]))
+            previous = record
+    return rows
+
+
+def order_row_history_for_staff(*, order: Order) -> list[RowChange]:
+    """simple-history rows of the order and of its lines, newest first, each with its changed fields."""
+    order_rows = Order.history.filter(id=order.pk).select_related("history_user")
+    line_rows = OrderLine.history.filter(order_id=order.pk).select_related("history_user")
+    rows = _with_changes(order_rows, lambda r: "Order") + _with_changes(line_rows, lambda r: f"Line: {r.name}")
+    return sorted(rows, key=lambda row: (row.record.history_date, row.record.history_id), reverse=True)

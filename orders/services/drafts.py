@@ -1,0 +1,69 @@
+"""Drafts typed in the admin: the admin's forms build the rows, this service saves and prices them."""
+
+from collections.abc import Sequence
+
+from django.db import transaction
+
+from oms.models import ShopSettings
+
+from .. import events
+from ..exceptions import InvalidTransition
+from ..models import ADDRESS_PARTS, Order, OrderEvent, OrderLine
+from .placement import _default_address, _set_address, line_fill_from_product, order_draft_reprice
+
+
+def _address_is_empty(order: Order, kind: str) -> bool:
+    return not any(getattr(order, f"{kind}_{part}") for part in ADDRESS_PARTS)
+
+
+def _fill_defaults(order: Order, shop: ShopSettings) -> None:
+    """Shop settings decide the pricing basis; the customer's profile fills what the clerk left empty."""
+    order.currency = shop.currency
+    order.prices_include_tax = shop.prices_include_tax
+    order.shipping_tax_rate = shop.default_shipping_tax_rate
+    if not order.payment_terms:
+        order.payment_terms = order.customer.payment_terms
+    if _address_is_empty(order, "billing"):
+        _set_address(order, "billing", _default_address(order.customer, "billing"))
+    if _address_is_empty(order, "shipping"):
+        _set_address(order, "shipping", _default_address(order.customer, "shipping"))
+
+
+def _lock_draft(order: Order) -> None:
+    status = Order.objects.select_for_update().values_list("status", flat=True).get(pk=order.pk)
+    if status != Order.Status.DRAFT:
+        raise InvalidTransition(f"Order {order.number} is no longer a draft; its lines and amounts are fixed.")
+
+
+@transaction.atomic
+def order_draft_save(
+    *, order: Order, lines: Sequence[OrderLine], removed_lines: Sequence[OrderLine] = (), actor
+) -> Order:
+    """Save a new or changed draft with its new or changed lines, then reprice it.
+
+    `order` and `lines` are unsaved or changed instances (the admin builds them from its forms);
+    `removed_lines` are lines of the draft to drop. Lock: the order row (an existing draft is
+    re-checked under the lock, so a draft placed meanwhile is refused). Writes draft_created for a
+    new draft. Raises OrderValidationError (from pricing) when a discount exceeds the goods' value.
+    """
+    is_new = order.pk is None
+    if not is_new:
+        _lock_draft(order)
+    _fill_defaults(order, ShopSettings.load())
+    if is_new:
+        order.created_by = actor
+    order.save()
+    for line in removed_lines:
+        line.delete()
+    next_position = max(order.lines.values_list("position", flat=True), default=0) + 1
+    for line in lines:
+        line.order = order
+        if not line.position:
+            line.position, next_position = next_position, next_position + 1
+        line_fill_from_product(line)
+        line.save()
+    order_draft_reprice(order_id=order.pk)
+    if is_new:
+        events.order_draft_created_event(order=order, actor=actor, source=OrderEvent.Source.ADMIN)
+    order.refresh_from_db()
+    return order

@@ -1,7 +1,63 @@
+"""The customer account pages: thin views over orders.selectors.customer."""
+
+from functools import wraps
+
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from oms.models import ShopSettings
+from orders.models import Customer
+from orders.selectors.customer import order_get_for_customer, order_list_for_customer
 
-@login_required
-def order_list(request):
-    return render(request, "storefront/order_list.html", {"orders": []})
+from .forms import CustomerLoginForm, CustomerPasswordResetForm
+
+
+def customer_required(view):
+    """Sign-in required; the view then gets the signed-in customer. Staff and profile-less users are turned away."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if request.user.is_staff:
+            return render(request, "storefront/staff_refused.html", status=403)
+        customer = Customer.objects.filter(user=request.user).first()
+        if customer is None:
+            return render(request, "storefront/no_customer.html", status=403)
+        return view(request, customer, *args, **kwargs)
+
+    return wrapped
+
+
+@customer_required
+def order_list(request, customer):
+    page, groups = order_list_for_customer(customer=customer, page_number=request.GET.get("page"))
+    return render(request, "storefront/order_list.html", {"customer": customer, "page": page, "groups": groups})
+
+
+@customer_required
+def order_detail(request, customer, number):
+    detail = order_get_for_customer(customer=customer, number=number)
+    if detail is None:
+        # Someone else's order, a draft or no order at all: the same 404 for each, so nothing leaks.
+        return render(request, "storefront/order_not_found.html", status=404)
+    return render(request, "storefront/order_detail.html", {"customer": customer, "detail": detail})
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "storefront/login.html"
+    authentication_form = CustomerLoginForm
+    redirect_authenticated_user = True
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "registration/password_reset_form.html"
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+    form_class = CustomerPasswordResetForm
+
+    def form_valid(self, form):
+        shop = ShopSettings.load()
+        self.from_email = shop.sender_email
+        self.extra_email_context = {"shop_name": shop.name}
+        return super().form_valid(form)

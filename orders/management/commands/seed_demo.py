@@ -1,0 +1,401 @@
+"""Demo data: a shop, a catalogue with stock, channels, customers and 200 orders in every state.
+
+Every order goes through the real services (create, place, pay, ship, cancel), so the stock ledger,
+the allocations, the events and the totals are what the product itself writes. The data is the same
+on every machine (seeded random). Running it again is safe: shop, tax rates, locations, products,
+channels and customers are looked up by their natural keys and only the missing ones are made; the
+orders are made only while no demo order (external reference DEMO-…) exists.
+"""
+
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from catalog.models import Product, StockLevel, StockLocation, StockMovement, TaxRate
+from catalog.services import stock_receive
+from oms.models import ShopSettings, User
+from oms.money import ZERO, quantize
+from orders.exceptions import OrderError
+from orders.models import Address, Channel, Customer, Order, OrderEvent, OrderPayment, PaymentTerms
+from orders.services.cancel import order_cancel, order_line_cancel
+from orders.services.payments import order_payment_record
+from orders.services.placement import LineInput, OrderInput, order_create
+from orders.services.shipping import order_lines_ship
+
+SEED = 20250601
+DEMO_REF = "DEMO-"
+DAYS = 90
+API_CHANNELS = ("web", "marketplace")
+
+TAX_RATES = {"Standard": Decimal("21.00"), "Reduced": Decimal("9.00"), "Zero": Decimal("0.00")}
+WAREHOUSE, STORE = StockLocation.Kind.WAREHOUSE, StockLocation.Kind.STORE
+LOCATIONS = [  # code, name, kind, priority (lower is allocated first), address
+    ("ams-dc", "Amsterdam distribution centre", WAREHOUSE, 10, "Distributieweg 12\n1043 AB Amsterdam"),
+    ("rtm-wh", "Rotterdam overflow warehouse", WAREHOUSE, 20, "Waalhaven 8\n3089 JH Rotterdam"),
+    ("utr-store", "Utrecht store", STORE, 30, "Oudegracht 101\n3511 AD Utrecht"),
+]
+PRODUCT_KINDS = [  # SKU prefix, name, tax rate, price, weight (kg)
+    ("MUG", "Ceramic mug", "Standard", "12.50", "0.350"),
+    ("CUP", "Espresso cup", "Standard", "7.95", "0.150"),
+    ("TWL", "Tea towel", "Standard", "9.95", "0.100"),
+    ("NAP", "Linen napkins, set of 4", "Standard", "24.00", "0.300"),
+    ("NTB", "Notebook A5", "Standard", "6.50", "0.250"),
+    ("BKC", "Cookbook", "Reduced", "29.95", "0.900"),
+    ("BKT", "Travel guide", "Reduced", "19.50", "0.500"),
+    ("COF", "Ground coffee 250 g", "Reduced", "8.25", "0.260"),
+    ("TEA", "Loose-leaf tea 100 g", "Reduced", "6.95", "0.120"),
+    ("GFT", "Gift card", "Zero", "25.00", "0.010"),
+]
+VARIANTS = ["Sand", "Ocean", "Forest", "Charcoal", "Coral"]
+LOW_STOCK_EVERY = 10  # every tenth product is short, so the low-stock list has something to show
+CHANNELS = [
+    ("web", "Web shop"),
+    ("marketplace", "Marketplace"),
+    ("counter", "Shop counter (POS)"),
+    ("phone", "Phone"),
+    ("email", "E-mail"),
+    ("wholesale", "Wholesale"),
+]
+RETAIL = [  # the first one is the demo customer login (see demo_admin)
+    ("Sanne de Vries", "customer@example.com"),
+    *((name, "") for name in [
+        "Daan Jansen", "Emma Visser", "Lucas Smit", "Julia Meijer", "Sem de Boer", "Tess Mulder",
+        "Finn de Groot", "Mila Bos", "Levi Vos", "Zoë Peters", "Noah Hendriks", "Lotte van Dijk",
+        "Milan Dekker", "Fenna Brouwer",
+    ]),
+]  # fmt: skip
+WHOLESALE = [
+    ("Pieter Bakker", "Bakker Horeca BV"),
+    ("Anouk Koster", "Koster Kookwinkel"),
+    ("Ruben Prins", "Prins Cadeaus"),
+    ("Iris Willems", "Hotel De Linde"),
+    ("Thomas Kok", "Kok & Co Interieur"),
+]
+STREETS = ["Kerkstraat", "Dorpsstraat", "Molenweg", "Stationsweg", "Schoolstraat", "Nieuwstraat", "Julianalaan"]
+CITIES = [("Amsterdam", "1012"), ("Utrecht", "3511"), ("Haarlem", "2011"), ("Leiden", "2311"), ("Delft", "2611")]
+# Scenario: how many orders end in that state. They add up to 200 and cover every status of all three fields.
+SCENARIOS = {
+    "draft": 12,  # entered in the admin, not placed yet
+    "draft_canceled": 3,
+    "awaiting_payment": 25,  # placed, unpaid, still within the reservation time
+    "expired": 5,  # placed, unpaid and past the reservation time: left for the expiry task (make beat)
+    "partially_paid": 10,
+    "paid": 30,  # awaiting fulfilment
+    "overpaid": 4,  # paid in full, then a unit was cancelled: money is owed to the customer
+    "partially_shipped": 15,
+    "shipped": 60,
+    "line_canceled": 8,  # one unit cancelled before payment, then paid and shipped
+    "terms_open": 5,  # wholesale on Net 30: reserved without a deadline
+    "terms_shipped": 8,  # wholesale on Net 30: shipped, to be paid later
+    "canceled": 15,
+}
+WHOLESALE_SCENARIOS = {"terms_open", "terms_shipped"}
+MULTI_LINE_SCENARIOS = {"overpaid", "partially_shipped", "line_canceled"}
+CANCEL_REASONS = ["Customer changed their mind", "Duplicate order", "Payment not received", "Address undeliverable"]
+PAYMENT_METHODS = {"web": "card", "marketplace": "marketplace", "counter": "pin", "wholesale": "bank_transfer"}
+
+
+@dataclass
+class Plan:
+    scenario: str
+    at: datetime
+    customer: Customer
+    channel: Channel
+    lines: list[LineInput]
+    shipping_fee: Decimal
+    discount: Decimal
+
+
+class Command(BaseCommand):
+    help = "Load the demo shop: catalogue, stock, channels, customers and 200 orders (safe to run again)."
+
+    def handle(self, *args, **options):
+        rng = random.Random(SEED)
+        with transaction.atomic():
+            shop = _shop()
+            products = _catalogue(rng)
+            channels, tokens = _channels()
+            retail, wholesale = _customers(rng)
+            made = 0
+            if not Order.objects.filter(external_reference__startswith=DEMO_REF).exists():
+                plans = _plans(rng, shop, products, channels, retail, wholesale)
+                made = sum(1 for number, plan in enumerate(plans, start=1) if self._order(number, plan))
+        self._report(made, tokens)
+
+    def _order(self, number: int, plan: Plan) -> Order | None:
+        try:
+            with transaction.atomic():
+                return _run(plan, f"{DEMO_REF}{number:04d}")
+        except OrderError as error:  # only when the stock was changed by hand before the orders were made
+            self.stderr.write(f"Demo order {number} ({plan.scenario}) skipped: {error.message}")
+            return None
+
+    def _report(self, made: int, tokens: dict[str, str]) -> None:
+        self.stdout.write(
+            f"Demo data: {Product.objects.count()} products, {StockLocation.objects.count()} stock locations, "
+            f"{Customer.objects.count()} customers, {Order.objects.count()} orders ({made} made now)."
+        )
+        for code, token in tokens.items():
+            self.stdout.write(f"API token of channel '{code}' (shown once, stored only as a hash): {token}")
+        if not tokens:
+            self.stdout.write("Channel API tokens were issued on the first run (only their hashes are stored).")
+
+
+def _shop() -> ShopSettings:
+    shop = ShopSettings.load()
+    if not shop.address:  # a fresh record: fill in the demo shop once, never over the merchant's own values
+        shop.name = "Het Servieshuis"
+        shop.address = "Oudegracht 101\n3511 AD Utrecht\nThe Netherlands"
+        shop.vat_number = "NL001234567B01"
+        shop.sender_email = "orders@servieshuis.example.com"
+        shop._change_reason = "Demo data"
+        shop.save()
+    return shop
+
+
+def _catalogue(rng: random.Random) -> list[Product]:
+    """Tax rates, locations and 50 products; stock is received (through the ledger) for new products only."""
+    rates = {
+        name: TaxRate.objects.get_or_create(name=name, defaults={"rate": rate})[0] for name, rate in TAX_RATES.items()
+    }
+    locations = [
+        StockLocation.objects.get_or_create(
+            code=code, defaults={"name": name, "kind": kind, "priority": priority, "address": address}
+        )[0]
+        for code, name, kind, priority, address in LOCATIONS
+    ]
+    products = []
+    for index, ((prefix, name, rate, price, weight), variant) in enumerate(
+        (kind, variant) for kind in PRODUCT_KINDS for variant in VARIANTS
+    ):
+        product, created = Product.objects.get_or_create(
+            sku=f"{prefix}-{variant[:3].upper()}",
+            defaults={
+                "name": f"{name}, {variant.lower()}",
+                "unit_price": Decimal(price),
+                "tax_rate": rates[rate],
+                "weight": Decimal(weight),
+            },
+        )
+        low = index % LOW_STOCK_EVERY == LOW_STOCK_EVERY - 1
+        if created:
+            _receive(rng, product, locations, low=low)
+        if not low:
+            products.append(product)  # orders are made from the well-stocked products only
+    return products
+
+
+def _receive(rng: random.Random, product: Product, locations: list[StockLocation], *, low: bool) -> None:
+    main, overflow, store = locations
+    quantities = [(main, rng.randint(2, 5), 10)] if low else [
+        (main, rng.randint(80, 150), 15),
+        (overflow, rng.randint(0, 40), 5),
+        (store, rng.randint(4, 12), 3),
+    ]  # fmt: skip
+    for location, quantity, reorder_point in quantities:
+        if quantity:
+            stock_receive(product=product, location=location, quantity=quantity, reason="Demo opening stock")
+        level, _ = StockLevel.objects.get_or_create(product=product, location=location)
+        level.reorder_point = reorder_point  # a setting of the level, not a stock change: no movement
+        level._change_reason = "Demo reorder point"
+        level.save(update_fields=["reorder_point"])
+
+
+def _channels() -> tuple[dict[str, Channel], dict[str, str]]:
+    """The six channels; the API channels get a token once (only its SHA-256 digest is stored)."""
+    channels, tokens = {}, {}
+    for code, name in CHANNELS:
+        channel, _ = Channel.objects.get_or_create(code=code, defaults={"name": name})
+        if code in API_CHANNELS and not channel.api_token_digest:
+            tokens[code] = secrets.token_urlsafe(32)
+            channel.api_token_digest = Channel.digest(tokens[code])
+            channel.save(update_fields=["api_token_digest"])
+        channels[code] = channel
+    return channels, tokens
+
+
+def _customers(rng: random.Random) -> tuple[list[Customer], list[Customer]]:
+    retail = [_customer(rng, name, email=email) for name, email in RETAIL]
+    wholesale = [_customer(rng, name, company=company) for name, company in WHOLESALE]
+    return retail, wholesale
+
+
+def _customer(rng: random.Random, name: str, *, email: str = "", company: str = "") -> Customer:
+    """A customer with a login account (no usable password until demo_admin sets one) and a default address."""
+    email = email or f"{name.lower().replace(' ', '.').replace('ë', 'e')}@example.com"
+    user, _ = User.objects.get_or_create(email=email, defaults={**_names(name), "password": make_password(None)})
+    customer, created = Customer.objects.get_or_create(
+        user=user,
+        defaults={
+            "name": name,
+            "company": company,
+            "email": email,
+            "is_wholesale": bool(company),
+            "payment_terms": PaymentTerms.NET_30 if company else PaymentTerms.IMMEDIATE,
+        },
+    )
+    if created:
+        city, postcode = rng.choice(CITIES)
+        Address.objects.create(
+            customer=customer,
+            name=name,
+            company=company,
+            street=f"{rng.choice(STREETS)} {rng.randint(1, 180)}",
+            postal_code=f"{postcode} {rng.choice('ABCDEFGHJK')}{rng.choice('LMNPRSTVWX')}",
+            city=city,
+            is_default_billing=True,
+            is_default_shipping=True,
+        )
+    return customer
+
+
+def _names(name: str) -> dict:
+    first, _, last = name.partition(" ")
+    return {"first_name": first, "last_name": last}
+
+
+def _plans(rng, shop, products, channels, retail, wholesale) -> list[Plan]:
+    """Every order's story, drawn up front and sorted by date so that order numbers rise with time."""
+    now = timezone.now()
+    # Unpaid orders awaiting payment are dated inside the reservation time, so that only the
+    # "expired" ones are past it; with expiry switched off (0) any recent date will do.
+    window = (shop.reservation_expiry_hours or 48) * 0.6
+    plans = []
+    for scenario, count in SCENARIOS.items():
+        for _ in range(count):
+            if scenario == "awaiting_payment":
+                at = now - timedelta(hours=rng.uniform(0.5, window))
+            elif scenario == "expired":
+                at = now - timedelta(days=rng.uniform(4, 20))
+            else:
+                at = now - timedelta(days=rng.uniform(0.2, DAYS))
+            plans.append(_plan(rng, scenario, at, products, channels, retail, wholesale))
+    return sorted(plans, key=lambda plan: plan.at)
+
+
+def _plan(rng, scenario, at, products, channels, retail, wholesale) -> Plan:
+    trade = scenario in WHOLESALE_SCENARIOS
+    if trade:
+        channel = channels[rng.choice(["wholesale", "wholesale", "email", "phone"])]
+    else:
+        channel = channels[rng.choice(["web"] * 4 + ["marketplace"] * 2 + ["counter", "phone", "email"])]
+    # These scenarios ship or cancel single lines, so they need two; cancelled units carry no discount.
+    multi = scenario in MULTI_LINE_SCENARIOS
+    count = rng.randint(2, 4) if multi else rng.randint(1, 4)
+    lines = [
+        _line(rng, product, trade=trade, discount=not multi and rng.random() < 0.1)
+        for product in rng.sample(products, count)
+    ]
+    if rng.random() < 0.15:
+        lines.append(LineInput(quantity=1, name="Gift wrapping", unit_price=Decimal("3.50"), tax_rate=Decimal("21.00")))
+    fee = {"counter": ZERO, "wholesale": Decimal("12.50")}.get(channel.code, Decimal("4.95"))
+    return Plan(
+        scenario=scenario,
+        at=at,
+        customer=rng.choice(wholesale if trade else retail),
+        channel=channel,
+        lines=lines,
+        shipping_fee=fee,
+        discount=Decimal("5.00") if not multi and rng.random() < 0.1 else ZERO,
+    )
+
+
+def _line(rng: random.Random, product: Product, *, trade: bool, discount: bool) -> LineInput:
+    quantity = rng.randint(4, 10) if trade else rng.choice([1, 1, 1, 2, 2, 3])
+    line_discount = quantize(product.unit_price * quantity / 10) if discount else ZERO
+    return LineInput(product=product, quantity=quantity, discount_amount=line_discount)
+
+
+def _run(plan: Plan, reference: str) -> Order:
+    """Make one order through the services, take it to its scenario's state, then date it back."""
+    source = OrderEvent.Source.API if plan.channel.code in API_CHANNELS else OrderEvent.Source.ADMIN
+    data = OrderInput(
+        channel=plan.channel,
+        customer=plan.customer,
+        lines=plan.lines,
+        shipping_fee=plan.shipping_fee,
+        discount_amount=plan.discount,
+        external_reference=reference,
+    )
+    order = order_create(data=data, source=source, place=not plan.scenario.startswith("draft"))
+    order = STEPS[plan.scenario](order, plan) or order
+    _backdate(order, plan.at)
+    return order
+
+
+def _pay(order: Order, plan: Plan, share: Decimal = Decimal("1")) -> Order:
+    order.refresh_from_db()
+    method = PAYMENT_METHODS.get(plan.channel.code, "bank_transfer")
+    order_payment_record(order_id=order.pk, amount=quantize(order.total_gross * share), method=method)
+    return order
+
+
+def _ship(order: Order, lines=None) -> Order:
+    lines = lines if lines is not None else list(order.lines.all())
+    quantities = {line.pk: line.quantity_open for line in lines if line.quantity_open}
+    return order_lines_ship(order_id=order.pk, quantities=quantities, reference=f"Demo shipment {order.number}")
+
+
+def _cancel_one_unit(order: Order) -> Order:
+    line = order.lines.order_by("position").first()
+    return order_line_cancel(order_id=order.pk, line_id=line.pk, quantity=1, reason="Out of stock at the supplier")
+
+
+def _cancel(order: Order, plan: Plan) -> Order:
+    return order_cancel(order_id=order.pk, reason=CANCEL_REASONS[order.pk % len(CANCEL_REASONS)])
+
+
+def _overpaid(order: Order, plan: Plan) -> Order:
+    _pay(order, plan)
+    return _cancel_one_unit(order)
+
+
+def _partially_shipped(order: Order, plan: Plan) -> Order:
+    _pay(order, plan)
+    return _ship(order, list(order.lines.order_by("position")[:1]))
+
+
+def _line_canceled(order: Order, plan: Plan) -> Order:
+    _cancel_one_unit(order)
+    _pay(order, plan)
+    return _ship(order)
+
+
+STEPS = {
+    "draft": lambda order, plan: order,
+    "draft_canceled": _cancel,
+    "awaiting_payment": lambda order, plan: order,
+    "expired": lambda order, plan: order,
+    "partially_paid": lambda order, plan: _pay(order, plan, Decimal("0.4")),
+    "paid": _pay,
+    "overpaid": _overpaid,
+    "partially_shipped": _partially_shipped,
+    "shipped": lambda order, plan: _ship(_pay(order, plan)),
+    "line_canceled": _line_canceled,
+    "terms_open": lambda order, plan: order,
+    "terms_shipped": lambda order, plan: _ship(order),
+    "canceled": _cancel,
+}
+ORDER_DATES = ["created_at", "updated_at", "placed_at", "paid_at", "canceled_at", "reservation_expires_at"]
+
+
+def _backdate(order: Order, at: datetime) -> None:
+    """Move the order's own timestamps to its demo date.
+
+    The services stamp everything with the current time and have no way to take a date, so this
+    final QuerySet.update shifts dates only (the order, its events, payments and stock movements by
+    the same offset); no amount, quantity or status is touched. Row history keeps the real times.
+    """
+    offset = timezone.now() - at
+    Order.objects.filter(pk=order.pk).update(**{name: F(name) - offset for name in ORDER_DATES})
+    OrderEvent.objects.filter(order_id=order.pk).update(created_at=F("created_at") - offset)
+    OrderPayment.objects.filter(order_id=order.pk).update(created_at=F("created_at") - offset)
+    StockMovement.objects.filter(reference=order.number).update(created_at=F("created_at") - offset)

@@ -8,7 +8,6 @@ orders are made only while no demo order (external reference DEMO-…) exists.
 """
 
 import random
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -26,6 +25,7 @@ from oms.money import ZERO, quantize
 from orders.exceptions import OrderError
 from orders.models import Address, Channel, Customer, Order, OrderEvent, OrderPayment, PaymentTerms
 from orders.services.cancel import order_cancel, order_line_cancel
+from orders.services.channels import channel_token_issue
 from orders.services.payments import order_payment_record
 from orders.services.placement import LineInput, OrderInput, order_create
 from orders.services.shipping import order_lines_ship
@@ -215,9 +215,7 @@ def _channels() -> tuple[dict[str, Channel], dict[str, str]]:
     for code, name in CHANNELS:
         channel, _ = Channel.objects.get_or_create(code=code, defaults={"name": name})
         if code in API_CHANNELS and not channel.api_token_digest:
-            tokens[code] = secrets.token_urlsafe(32)
-            channel.api_token_digest = Channel.digest(tokens[code])
-            channel.save(update_fields=["api_token_digest"])
+            tokens[code] = channel_token_issue(channel_id=channel.pk, actor=None)
         channels[code] = channel
     return channels, tokens
 

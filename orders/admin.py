@@ -1,0 +1,264 @@
+"""The order desk. Thin: forms parse, permissions are checked, services do the work, errors become messages."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path
+
+from . import admin_pages
+from .admin_pages.general import order_object_tools
+from .exceptions import OrderError
+from .forms import DraftLineForm, DraftOrderForm
+from .models import Address, Channel, Customer, Order, OrderLine, OrderPayment
+from .selectors.staff import ORDER_TABS, ORDER_TABS_BY_SLUG, order_list_for_staff, order_list_for_tab, order_tab_counts
+from .services.channels import channel_token_issue
+from .services.drafts import order_draft_save
+
+admin_pages.autodiscover()
+
+ADDRESS_FIELDS = ("name", "company", "street", "postal_code", "city", "country")
+DRAFT_FIELDSETS = (
+    (None, {"fields": ("customer", "channel", "external_reference", "payment_terms")}),
+    (
+        "Billing address",
+        {"fields": [f"billing_{f}" for f in ADDRESS_FIELDS], "description": "Empty: the customer's default address."},
+    ),
+    (
+        "Shipping address",
+        {"fields": [f"shipping_{f}" for f in ADDRESS_FIELDS], "description": "Empty: the customer's default address."},
+    ),
+    ("Amounts", {"fields": ("shipping_fee", "discount_amount")}),
+    (None, {"fields": ("memo",)}),
+)
+SUMMARY_FIELDS = ("number", "status", "payment_status", "fulfillment_status", "placed_at", "reservation_expires_at")
+TOTAL_FIELDS = ("lines_gross", "discount_total", "shipping_gross", "total_net", "total_tax", "total_gross",
+                "amount_paid", "balance_due")
+PLACED_FIELDSETS = (
+    ("Order", {"fields": (*SUMMARY_FIELDS, "cancel_reason", "customer", "channel", "external_reference",
+                          "payment_terms", "created_by", "created_at")}),
+    ("Billing address", {"fields": [f"billing_{f}" for f in ADDRESS_FIELDS]}),
+    ("Shipping address", {"fields": [f"shipping_{f}" for f in ADDRESS_FIELDS]}),
+    ("Amounts", {"fields": ("currency", "prices_include_tax", "shipping_fee", "discount_amount", *TOTAL_FIELDS)}),
+    (None, {"fields": ("memo",)}),
+)
+
+
+def _is_draft(order) -> bool:
+    return order is None or order.status == Order.Status.DRAFT
+
+
+class OrderTabFilter(admin.SimpleListFilter):
+    """The status tabs above the list; hidden from the sidebar (empty template) since the tabs show it."""
+
+    title = "status"
+    parameter_name = "tab"
+    template = "admin/orders/order/tab_filter.html"
+
+    def lookups(self, request, model_admin):
+        return [(tab.slug, tab.label) for tab in ORDER_TABS]
+
+    def queryset(self, request, queryset):
+        if self.value() in ORDER_TABS_BY_SLUG:
+            return order_list_for_tab(queryset, self.value())
+        return queryset
+
+
+class OrderLineInline(admin.TabularInline):
+    """Editable lines of a draft; read-only (prices frozen) once the order is placed."""
+
+    model = OrderLine
+    form = DraftLineForm
+    autocomplete_fields = ("product",)
+    extra = 1
+    draft_fields = ("product", "name", "quantity", "unit_price", "discount_amount", "tax_rate")
+    placed_fields = ("position", "sku", "name", "quantity", "quantity_canceled", "quantity_shipped", "unit_price",
+                     "discount_amount", "tax_rate", "net", "tax", "gross")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("product")
+
+    def get_fields(self, request, obj=None):
+        return self.draft_fields if _is_draft(obj) else self.placed_fields
+
+    def get_extra(self, request, obj=None, **kwargs):
+        return self.extra if _is_draft(obj) else 0
+
+    def has_add_permission(self, request, obj=None):
+        return _is_draft(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return _is_draft(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        # Lines of a draft may be dropped before it is placed; a placed line is cancelled instead.
+        return obj is not None and _is_draft(obj) and super().has_delete_permission(request, obj)
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    form = DraftOrderForm
+    inlines = (OrderLineInline,)
+    autocomplete_fields = ("customer",)
+    list_display = ("number", "customer", "channel", "status", "payment_status", "fulfillment_status", "total_gross",
+                    "placed_at", "created_at")
+    list_display_links = ("number",)
+    list_filter = (OrderTabFilter, "channel", "payment_status", "fulfillment_status", "placed_at")
+    list_select_related = ("customer", "channel")
+    search_fields = ("number", "customer__name", "customer__email", "external_reference")
+    search_help_text = "Order number, customer name or e-mail, or the channel's reference."
+    list_per_page = 50
+    show_full_result_count = False
+    change_list_template = "admin/orders/order/change_list.html"
+    change_form_template = "admin/orders/order/change_form.html"
+
+    def get_queryset(self, request):
+        return order_list_for_staff()
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return DRAFT_FIELDSETS
+        if _is_draft(obj):
+            return (("Order", {"fields": SUMMARY_FIELDS[:2]}), *DRAFT_FIELDSETS, ("Totals", {"fields": TOTAL_FIELDS}))
+        return PLACED_FIELDSETS
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        if _is_draft(obj):
+            return (*SUMMARY_FIELDS[:2], *TOTAL_FIELDS)
+        return [field for _, options in PLACED_FIELDSETS for field in options["fields"]]
+
+    @admin.display(description="balance due")
+    def balance_due(self, obj):
+        return obj.balance_due
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    # --- saving: the draft service owns defaults, line positions and pricing.
+    def save_model(self, request, obj, form, change):
+        """Nothing here: the order is saved with its lines by `order_draft_save` in save_related."""
+
+    def save_related(self, request, form, formsets, change):
+        order = form.instance
+        if order.pk is not None and order.status != Order.Status.DRAFT:
+            return  # a placed order's form has no editable fields; its buttons call services
+        lines, removed = [], []
+        for formset in formsets:
+            formset.save(commit=False)
+            lines += [*formset.new_objects, *(line for line, _ in formset.changed_objects)]
+            removed += formset.deleted_objects
+        order_draft_save(order=order, lines=lines, removed_lines=removed, actor=request.user)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except OrderError as exc:  # raised inside the admin's transaction, which rolled back
+            self.message_user(request, str(exc), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        order = self.get_object(request, object_id)
+        if order is None:
+            return super().change_view(request, object_id, form_url, extra_context)
+        context = {
+            "order": order,
+            "order_tabs": admin_pages.tabs(),
+            "active_tab": "general",
+            "order_tools": order_object_tools(request, order),
+            **(extra_context or {}),
+        }
+        if not _is_draft(order):
+            context.update(show_save=False, show_save_and_continue=False, show_save_and_add_another=False)
+        return super().change_view(request, object_id, form_url, context)
+
+    def changelist_view(self, request, extra_context=None):
+        context = {"order_list_tabs": self._list_tabs(request), **(extra_context or {})}
+        return super().changelist_view(request, context)
+
+    def _list_tabs(self, request) -> list[dict]:
+        counts = order_tab_counts()
+        active = request.GET.get("tab", "all")
+        tabs = []
+        for tab in ORDER_TABS:
+            params = request.GET.copy()
+            params.pop("p", None)
+            params.pop("tab", None)
+            if tab.slug != "all":
+                params["tab"] = tab.slug
+            tabs.append({"slug": tab.slug, "label": tab.label, "count": counts[tab.slug],
+                         "url": f"?{params.urlencode()}", "active": tab.slug == active})
+        return tabs
+
+    # --- order pages: /admin/orders/order/<pk>/<slug>/ for every page in the admin_pages registry.
+    def get_urls(self):
+        urls = super().get_urls()
+        page = path("<int:object_id>/<slug:slug>/", self.admin_site.admin_view(self.order_page_view),
+                    name="orders_order_page")
+        # Before the admin's catch-all "<path:object_id>/" redirect, after its own "change/", "history/"...
+        return [*urls[:-1], page, urls[-1]]
+
+    def order_page_view(self, request, object_id, slug):
+        page = admin_pages.PAGES.get(slug)
+        if page is None:
+            raise Http404(f"No order page '{slug}'.")
+        if not request.user.has_perm(page.permission):
+            raise PermissionDenied
+        order = get_object_or_404(order_list_for_staff(), pk=object_id)
+        return page.view(request, order, self)
+
+
+class AddressInline(admin.StackedInline):
+    model = Address
+    extra = 0
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ("name", "company", "email", "is_wholesale", "payment_terms")
+    list_filter = ("is_wholesale", "payment_terms")
+    search_fields = ("name", "company", "email")  # also what the order form's autocomplete searches
+    inlines = (AddressInline,)
+    raw_id_fields = ("user",)
+
+
+@admin.register(Channel)
+class ChannelAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "active", "has_token")
+    readonly_fields = ("has_token",)
+    actions = ("issue_token",)
+
+    @admin.display(boolean=True, description="API token")
+    def has_token(self, obj):
+        return bool(obj.api_token_digest)
+
+    @admin.action(description="Issue new API token", permissions=["change"])
+    def issue_token(self, request, queryset):
+        for channel in queryset:
+            token = channel_token_issue(channel_id=channel.pk, actor=request.user)
+            self.log_change(request, channel, "Issued a new API token.")
+            self.message_user(
+                request,
+                f"New API token for {channel}: {token} (shown only now; the previous token no longer works).",
+                messages.WARNING,
+            )
+
+
+@admin.register(OrderPayment)
+class OrderPaymentAdmin(admin.ModelAdmin):
+    """Payments as recorded; new ones come from the order's "Record payment" button."""
+
+    list_display = ("created_at", "order", "kind", "amount", "method", "reference", "actor")
+    list_filter = ("kind", "method")
+    list_select_related = ("order", "actor")
+    search_fields = ("order__number", "reference")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

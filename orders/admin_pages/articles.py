@@ -1,0 +1,49 @@
+"""Articles tab: the lines with their quantities and money, the order totals, and cancelling units of a line."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+
+from ..exceptions import OrderError
+from ..forms import LineCancelForm
+from ..models import Order, OrderEvent
+from ..selectors.staff import order_lines_for_staff
+from ..services.cancel import order_line_cancel
+from . import OrderPage, register
+from .rendering import render_order_page
+
+SLUG = "articles"
+
+
+def articles_view(request, order, model_admin):
+    if request.method == "POST":
+        return _cancel_units(request, order)
+    can_cancel = order.status == Order.Status.PLACED and request.user.has_perm("orders.cancel_order")
+    rows = [
+        {"line": line, "cancel_form": LineCancelForm(initial={"line": line.pk, "quantity": line.quantity_open},
+                                                     auto_id=False) if can_cancel and line.quantity_open else None}
+        for line in order_lines_for_staff(order=order)
+    ]
+    return render_order_page(request, order, model_admin, slug=SLUG, title="Articles",
+                             template="admin/orders/order/articles.html", context={"rows": rows})
+
+
+def _cancel_units(request, order):
+    if not request.user.has_perm("orders.cancel_order"):
+        raise PermissionDenied
+    form = LineCancelForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the number of units to cancel.")
+        return redirect("admin:orders_order_page", order.pk, SLUG)
+    data = form.cleaned_data
+    try:
+        order_line_cancel(order_id=order.pk, line_id=data["line"], quantity=data["quantity"], reason=data["reason"],
+                          actor=request.user, source=OrderEvent.Source.ADMIN)
+    except OrderError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{data['quantity']} unit(s) cancelled; the stock was released.")
+    return redirect("admin:orders_order_page", order.pk, SLUG)
+
+
+register(OrderPage(SLUG, "Articles", articles_view, position=10))

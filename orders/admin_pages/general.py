@@ -1,0 +1,31 @@
+"""The General tab is the order's admin change page; this module decides its object-tool buttons."""
+
+from django.urls import reverse
+
+from ..models import Order
+from . import PAGES
+from .actions import ACTION_SLUGS
+
+S = Order.Status
+
+
+def _url(order, slug: str) -> str:
+    return reverse("admin:orders_order_page", args=(order.pk, slug))
+
+
+def order_object_tools(request, order) -> list[dict]:
+    """Buttons for what this user may do to this order now: {label, url, post}."""
+    user = request.user
+    tools = []
+    if order.status == S.DRAFT and user.has_perm("orders.place_order"):
+        tools.append({"label": "Place order", "url": _url(order, "place"), "post": True})
+    if order.status == S.PLACED and user.has_perm("orders.record_payment"):
+        tools.append({"label": "Record payment", "url": _url(order, "payment"), "post": False})
+    if order.status in (S.DRAFT, S.PLACED) and user.has_perm("orders.cancel_order"):
+        tools.append({"label": "Cancel order", "url": _url(order, "cancel"), "post": False})
+    if order.status == S.PLACED:
+        # Action pages of other modules (edit, split, ...) get a button when the user may open them.
+        for page in sorted(PAGES.values(), key=lambda p: (p.position, p.label)):
+            if not page.tab and page.slug not in ACTION_SLUGS and user.has_perm(page.permission):
+                tools.append({"label": page.label, "url": _url(order, page.slug), "post": False})
+    return tools

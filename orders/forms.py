@@ -1,0 +1,78 @@
+"""Admin forms of the order desk. They parse and validate input; services do the work."""
+
+from decimal import Decimal
+
+from django import forms
+
+from .models import Order, OrderLine, PaymentTerms
+
+ZERO = Decimal("0.00")
+
+
+class DraftOrderForm(forms.ModelForm):
+    payment_terms = forms.ChoiceField(
+        choices=[("", "Customer's terms"), *PaymentTerms.choices],
+        required=False,
+        help_text="Left empty: the customer's default payment terms.",
+    )
+
+    class Meta:
+        model = Order
+        fields = "__all__"
+
+    def clean_payment_terms(self):
+        return self.cleaned_data["payment_terms"] or ""
+
+
+class DraftLineForm(forms.ModelForm):
+    """A product line (name, price and tax rate come from the catalogue when left empty) or a custom item."""
+
+    class Meta:
+        model = OrderLine
+        fields = ("product", "name", "quantity", "unit_price", "discount_amount", "tax_rate")
+        help_texts = {"product": "Empty for a custom item."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("name", "unit_price", "tax_rate", "discount_amount"):
+            self.fields[name].required = False
+        self.fields["name"].help_text = "Custom item name (product lines: the catalogue name)."
+
+    def clean(self):
+        data = super().clean()
+        product = data.get("product")
+        if product is not None and "product" in self.changed_data:
+            self._forget_catalogue_values(data)
+        if product is None and not (data.get("name") and data.get("unit_price") is not None
+                                    and data.get("tax_rate") is not None):
+            raise forms.ValidationError("Choose a product, or give a custom item a name, a unit price and a tax rate.")
+        if data.get("discount_amount") is None:
+            data["discount_amount"] = ZERO
+        return data
+
+    def _forget_catalogue_values(self, data) -> None:
+        # A newly chosen product brings its own name, price and tax rate unless the clerk typed others.
+        self.instance.sku = ""
+        for name in ("name", "unit_price", "tax_rate"):
+            if name not in self.changed_data:
+                data[name] = "" if name == "name" else None
+
+
+class OrderCancelForm(forms.Form):
+    reason = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"size": 60}))
+
+
+class PaymentRecordForm(forms.Form):
+    amount = forms.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    method = forms.CharField(max_length=40, help_text="e.g. bank transfer, card, cash")
+    reference = forms.CharField(max_length=100, required=False)
+
+
+class LineCancelForm(forms.Form):
+    line = forms.IntegerField(widget=forms.HiddenInput)
+    quantity = forms.IntegerField(min_value=1, widget=forms.NumberInput(attrs={"style": "width: 5em"}))
+    reason = forms.CharField(max_length=200, required=False)
+
+
+class MemoForm(forms.Form):
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 80}), label="New memo")

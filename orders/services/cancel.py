@@ -8,6 +8,7 @@ from ..exceptions import InvalidTransition, OrderValidationError
 from ..models import Order, OrderEvent, OrderLine
 from ..pricing import LINE_AMOUNT_FIELDS, TOTAL_FIELDS, order_price
 from .allocation import allocation_sync
+from .split import family_expected_adjust
 from .status import order_statuses_refresh
 
 Source = OrderEvent.Source
@@ -57,11 +58,13 @@ def order_line_cancel(
     if quantity < 1 or quantity > line.quantity_open:
         raise OrderValidationError(f"Line '{line.name}': choose between 1 and {line.quantity_open} units to cancel.")
     line.quantity_canceled += quantity
+    total_before = order.total_gross
     order_price(order, lines)
     OrderLine.objects.bulk_update(lines, ["quantity_canceled", *LINE_AMOUNT_FIELDS])
     _, released = allocation_sync(order=order, lines=lines, actor=actor)
     changed = order_statuses_refresh(order, lines)
     order.save(update_fields=[*TOTAL_FIELDS, *changed, "updated_at"])
+    family_expected_adjust(order=order, delta=order.total_gross - total_before)  # keeps split families balanced
     events.order_line_canceled_event(
         order=order,
         actor=actor,

@@ -1,0 +1,395 @@
+"""Editing a placed order: staged changes, a preview of their effect, and a commit that makes the next version.
+
+What an edit may change: the quantity of a line (0 removes it), new product lines at the catalogue price,
+custom items (name, price, tax rate, quantity) and the shipping fee. Addresses, prices of existing lines
+and discounts are not part of an edit. The order keeps its number; `version` goes up by one per commit.
+
+A removed line is kept with all its units cancelled (orders and their lines are never deleted), so the
+log and the history still show it. The order discount is shared again over the new line values
+(`orders.pricing.order_price`), so unchanged lines can move by a cent; the diff shows every line whose
+amounts changed.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.db.models import F, Sum
+
+from catalog.models import Product, StockLevel
+from oms.money import ZERO, quantize
+
+from .. import events, hooks
+from ..exceptions import InvalidTransition, OrderError, OrderValidationError, StaleOrder
+from ..models import Allocation, Order, OrderEvent, OrderLine, StagedEdit
+from ..pricing import LINE_AMOUNT_FIELDS, TOTAL_FIELDS, order_price
+from .allocation import allocation_sync
+from .placement import line_fill_from_product
+from .split import family_expected_adjust
+from .status import order_statuses_refresh
+
+Source = OrderEvent.Source
+
+
+@dataclass
+class CustomItem:
+    name: str
+    unit_price: Decimal
+    tax_rate: Decimal
+    quantity: int
+
+
+@dataclass
+class EditChanges:
+    """Staged changes. `quantities` maps a line id to its new quantity (ordered minus cancelled; 0 removes)."""
+
+    quantities: dict[int, int] = field(default_factory=dict)
+    added: dict[int, int] = field(default_factory=dict)  # product id -> quantity
+    custom_items: list[CustomItem] = field(default_factory=list)
+    shipping_fee: Decimal | None = None
+
+    def is_empty(self) -> bool:
+        return not (self.quantities or self.added or self.custom_items) and self.shipping_fee is None
+
+    def to_json(self) -> dict:
+        return {
+            "quantities": {str(k): v for k, v in self.quantities.items()},
+            "added": {str(k): v for k, v in self.added.items()},
+            "custom_items": [
+                {"name": c.name, "unit_price": str(c.unit_price), "tax_rate": str(c.tax_rate), "quantity": c.quantity}
+                for c in self.custom_items
+            ],
+            "shipping_fee": None if self.shipping_fee is None else str(self.shipping_fee),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> "EditChanges":
+        fee = data.get("shipping_fee")
+        return cls(
+            quantities={int(k): int(v) for k, v in (data.get("quantities") or {}).items()},
+            added={int(k): int(v) for k, v in (data.get("added") or {}).items()},
+            custom_items=[
+                CustomItem(c["name"], Decimal(c["unit_price"]), Decimal(c["tax_rate"]), int(c["quantity"]))
+                for c in data.get("custom_items") or []
+            ],
+            shipping_fee=None if fee in (None, "") else Decimal(fee),
+        )
+
+
+@dataclass
+class EditPreview:
+    """What a commit of the changes would do, computed without keeping anything."""
+
+    order: Order
+    diff: dict | None = None
+    error: OrderError | None = None
+    totals: dict = field(default_factory=dict)
+    lines: list[OrderLine] = field(default_factory=list)
+    available: dict[int, int] = field(default_factory=dict)  # product id -> units this order could hold
+    email: tuple[str, str, str] | None = None  # (subject, text, html)
+
+
+class _Rollback(Exception):
+    pass
+
+
+# --- refusals -----------------------------------------------------------------------------------------
+
+
+def edit_refusal(order: Order) -> str | None:
+    """Why this order cannot be edited at all, or None. Higher apps add reasons through `orders.hooks`."""
+    if order.status == Order.Status.CANCELED:
+        return f"Order {order.number} is cancelled and cannot be edited."
+    if order.status != Order.Status.PLACED:
+        return f"Order {order.number} is a draft: change it on the order form and place it."
+    if order.fulfillment_status == Order.FulfillmentStatus.FULFILLED:
+        return f"Order {order.number} is fully shipped and cannot be edited."
+    return hooks.refusal_for("edit", order)
+
+
+def _set_quantity(line: OrderLine, quantity: int) -> None:
+    if quantity < 0:
+        raise OrderValidationError(f"Line '{line.name}': the quantity cannot be negative.")
+    if quantity == 0 and line.quantity_shipped:
+        raise OrderValidationError(
+            f"Line '{line.name}' has {line.quantity_shipped} shipped unit(s) and cannot be removed."
+        )
+    if quantity < line.quantity_shipped:
+        raise OrderValidationError(
+            f"Line '{line.name}': {line.quantity_shipped} unit(s) were already shipped; "
+            f"the quantity cannot go below {line.quantity_shipped}."
+        )
+    if quantity == 0:
+        line.quantity_canceled = line.quantity  # removed: kept on the order with every unit cancelled
+    else:
+        line.quantity = quantity + line.quantity_canceled
+
+
+def _new_lines(order: Order, changes: EditChanges, position: int) -> list[OrderLine]:
+    products = Product.objects.select_related("tax_rate").in_bulk(list(changes.added))
+    new: list[OrderLine] = []
+    for product_id, quantity in changes.added.items():
+        product = products.get(product_id)
+        if product is None or not product.active:
+            raise OrderValidationError(f"Product {product_id} does not exist or is not for sale.")
+        new.append(OrderLine(order=order, product=product, quantity=quantity, unit_price=None, tax_rate=None))
+        line_fill_from_product(new[-1])
+    for item in changes.custom_items:
+        if not item.name.strip() or item.unit_price < 0 or item.tax_rate < 0:
+            raise OrderValidationError("A custom item needs a name, a price and a tax rate of zero or more.")
+        new.append(
+            OrderLine(
+                order=order,
+                name=item.name.strip(),
+                quantity=item.quantity,
+                unit_price=quantize(item.unit_price),
+                tax_rate=item.tax_rate,
+            )
+        )
+    for offset, line in enumerate(new, start=1):
+        if line.quantity < 1:
+            raise OrderValidationError(f"New line '{line.name}': the quantity must be at least 1.")
+        line.position = position + offset
+    return new
+
+
+# --- the change itself -----------------------------------------------------------------------------------
+
+
+def _snapshot(line: OrderLine) -> dict:
+    return {"quantity": line.quantity_active, "unit_price": line.unit_price, "gross": line.gross}
+
+
+def _totals(order: Order) -> dict:
+    return {
+        "shipping_fee": order.shipping_fee,
+        "lines_gross": order.lines_gross,
+        "discount_total": order.discount_total,
+        "total_net": order.total_net,
+        "total_tax": order.total_tax,
+        "total_gross": order.total_gross,
+    }
+
+
+def _line_diff(line: OrderLine, old: dict | None) -> dict | None:
+    new = _snapshot(line)
+    if old == new:
+        return None
+    old = old or {"quantity": 0, "unit_price": None, "gross": ZERO}
+    change = "added" if old["unit_price"] is None else "removed" if new["quantity"] == 0 else "changed"
+    return {
+        "line_id": line.pk,
+        "sku": line.sku,
+        "name": line.name,
+        "change": change,
+        "old_quantity": old["quantity"],
+        "new_quantity": new["quantity"],
+        "old_unit_price": old["unit_price"],
+        "new_unit_price": new["unit_price"],
+        "old_total": old["gross"],
+        "new_total": new["gross"],
+    }
+
+
+def _summary(entry: dict) -> str:
+    label = f"{entry['name']} ({entry['sku']})" if entry["sku"] else entry["name"]
+    if entry["change"] == "added":
+        return f"Added {label}: {entry['new_quantity']} × {entry['new_unit_price']} = {entry['new_total']}"
+    if entry["change"] == "removed":
+        return f"Removed {label}: was {entry['old_quantity']} × {entry['old_unit_price']} = {entry['old_total']}"
+    return (
+        f"{label}: quantity {entry['old_quantity']} → {entry['new_quantity']}, "
+        f"total {entry['old_total']} → {entry['new_total']}"
+    )
+
+
+def _apply(order: Order, changes: EditChanges, *, actor) -> dict:
+    """Apply the changes to the locked order and return the diff. Raises OrderError; the caller rolls back."""
+    reason = edit_refusal(order)
+    if reason:
+        raise InvalidTransition(reason)
+    lines = list(order.lines.select_related("product").order_by("position", "pk"))
+    by_id = {line.pk: line for line in lines}
+    before = {line.pk: _snapshot(line) for line in lines}
+    old_totals = _totals(order)
+    touched = []
+    for line_id, quantity in sorted(changes.quantities.items()):
+        if line_id not in by_id:
+            raise OrderValidationError(f"Order {order.number} has no line {line_id}.")
+        _set_quantity(by_id[line_id], quantity)
+        touched.append(by_id[line_id])
+    new = _new_lines(order, changes, position=max((line.position for line in lines), default=0))
+    if changes.shipping_fee is not None:
+        if changes.shipping_fee < 0:
+            raise OrderValidationError("The shipping fee cannot be negative.")
+        order.shipping_fee = quantize(changes.shipping_fee)
+    order_price(order, [*lines, *new])
+    line_diff = [d for line in [*lines, *new] if (d := _line_diff(line, before.get(line.pk)))]
+    if not line_diff and order.shipping_fee == old_totals["shipping_fee"]:
+        raise OrderValidationError("Nothing to commit: the staged changes leave the order as it is.")
+    OrderLine.objects.bulk_update(lines, ["quantity", "quantity_canceled", *LINE_AMOUNT_FIELDS])
+    OrderLine.objects.bulk_create(new)
+    for entry, line in zip(line_diff[len(line_diff) - len(new) :], new, strict=True):
+        entry["line_id"] = line.pk
+    reserved, released = allocation_sync(order=order, lines=[*touched, *new], actor=actor)
+    order.version += 1
+    changed = order_statuses_refresh(order, [*lines, *new])
+    order._change_reason = f"Edit: version {order.version}"
+    order.save(update_fields=[*TOTAL_FIELDS, "shipping_fee", "version", *changed, "updated_at"])
+    family_expected_adjust(order=order, delta=order.total_gross - old_totals["total_gross"])
+    new_totals = _totals(order)
+    summary = [_summary(entry) for entry in line_diff]
+    for key in ("shipping_fee", "total_gross"):
+        if old_totals[key] != new_totals[key]:
+            summary.append(f"{key.replace('_', ' ').capitalize()}: {old_totals[key]} → {new_totals[key]}")
+    return {
+        "version_from": order.version - 1,
+        "version_to": order.version,
+        "lines": line_diff,
+        "totals": {key: {"old": old_totals[key], "new": new_totals[key]} for key in new_totals},
+        "summary": summary,
+        "reserved": reserved,
+        "released": released,
+        "balance_due": order.balance_due,
+    }
+
+
+def _edited_event(*, order, actor, source, diff: dict, note: str, notify: bool) -> OrderEvent:
+    parameters = {**diff, "note": note, "customer_notified": notify}
+    return OrderEvent.objects.create(
+        order=order, type=OrderEvent.Type.EDITED, actor=actor, source=source, parameters=parameters
+    )
+
+
+@transaction.atomic
+def order_edit_commit(
+    *,
+    order_id: int,
+    changes: EditChanges,
+    base_version: int,
+    actor=None,
+    source: str = Source.ADMIN,
+    notify: bool = True,
+    note: str = "",
+) -> Order:
+    """Apply staged changes as the order's next version, in one transaction.
+
+    Lock: the order row, then the changed products' stock levels (pk order). Refuses with StaleOrder when
+    the order's version is no longer `base_version` (someone else committed first: reload and stage again),
+    with StockUnavailable naming each line that cannot be reserved, and with InvalidTransition or
+    OrderValidationError for the other refusals; nothing changes then. Side effects: the EDITED event with
+    the diff, reservation events, the registered edit hooks (e.g. a draft invoice voided), the payment
+    status (balance due or owed to the customer), and after commit the customer e-mail and webhooks.
+    """
+    order = Order.objects.select_for_update().get(pk=order_id)
+    if order.version != base_version:
+        raise StaleOrder(
+            f"Order {order.number} was changed by someone else while you edited it (now version {order.version}, "
+            f"you started from version {base_version}). Reload the order and stage your changes again."
+        )
+    diff = _apply(order, changes, actor=actor)
+    _edited_event(order=order, actor=actor, source=source, diff=diff, note=note, notify=notify)
+    if diff["reserved"]:
+        events.order_allocated_event(order=order, actor=actor, source=source, allocations=diff["reserved"])
+    if diff["released"]:
+        events.order_released_event(
+            order=order, actor=actor, source=source, releases=diff["released"], reason="order edited"
+        )
+    hooks.run_hooks("edit", order, actor)
+    if actor is not None:
+        StagedEdit.objects.filter(order=order, staff=actor).delete()
+    _notify(order=order, actor=actor, note=note, notify=notify, diff=diff)
+    return order
+
+
+def _notify(*, order, actor, note: str, notify: bool, diff: dict) -> None:
+    """The customer's "order edited" e-mail (unless staff chose not to notify) and the webhooks."""
+
+
+def _email_preview(order: Order, note: str) -> tuple[str, str, str] | None:
+    return None
+
+
+# --- preview ------------------------------------------------------------------------------------------------
+
+
+def _available(order: Order, product_ids: set[int]) -> dict[int, int]:
+    """Per product: sellable units at active locations plus what this order already holds."""
+    sellable = (
+        StockLevel.objects.filter(product_id__in=product_ids, location__active=True)
+        .values("product_id")
+        .annotate(units=Sum(F("on_hand") - F("allocated") - F("quarantined")))
+    )
+    available = {row["product_id"]: max(row["units"] or 0, 0) for row in sellable}
+    held = (
+        Allocation.objects.filter(line__order=order, line__product_id__in=product_ids)
+        .values("line__product_id")
+        .annotate(units=Sum("quantity"))
+    )
+    for row in held:
+        available[row["line__product_id"]] = available.get(row["line__product_id"], 0) + row["units"]
+    return available
+
+
+def order_edit_preview(*, order_id: int, changes: EditChanges, note: str = "") -> EditPreview:
+    """Run the commit's own code in a savepoint that is always rolled back, so the preview cannot differ."""
+    order = Order.objects.get(pk=order_id)
+    preview = EditPreview(order=order, totals=_totals(order))
+    product_ids = set(order.lines.exclude(product=None).values_list("product_id", flat=True)) | set(changes.added)
+    preview.available = _available(order, product_ids)
+    try:
+        with transaction.atomic():
+            locked = Order.objects.select_for_update().get(pk=order_id)
+            if changes.is_empty():
+                preview.lines = list(locked.lines.order_by("position", "pk"))
+            else:
+                preview.diff = _apply(locked, changes, actor=None)
+                preview.totals = _totals(locked)
+                preview.order = locked
+                preview.lines = list(locked.lines.order_by("position", "pk"))
+            preview.email = _email_preview(locked, note)
+            raise _Rollback
+    except _Rollback:
+        pass
+    except OrderError as error:
+        preview.error = error
+        preview.lines = list(order.lines.order_by("position", "pk"))
+    return preview
+
+
+# --- staging: one scratchpad per staff member and order ------------------------------------------------------
+
+
+def staged_edit_get(*, order: Order, staff) -> StagedEdit:
+    staged, _ = StagedEdit.objects.get_or_create(order=order, staff=staff, defaults={"base_version": order.version})
+    return staged
+
+
+def staged_edit_save(*, staged: StagedEdit, changes: EditChanges, note: str, notify: bool) -> StagedEdit:
+    staged.changes, staged.note, staged.notify = changes.to_json(), note, notify
+    staged.save(update_fields=["changes", "note", "notify", "updated_at"])
+    return staged
+
+
+def staged_edit_discard(*, order: Order, staff) -> None:
+    StagedEdit.objects.filter(order=order, staff=staff).delete()
+
+
+def staged_edit_commit(*, staged: StagedEdit, base_version: int, actor, source: str = Source.ADMIN) -> Order:
+    """Commit a staff member's staged edit; `base_version` comes from the submitted form."""
+    return order_edit_commit(
+        order_id=staged.order_id,
+        changes=EditChanges.from_json(staged.changes),
+        base_version=base_version,
+        actor=actor,
+        source=source,
+        notify=staged.notify,
+        note=staged.note,
+    )
+
+
+def parse_decimal(value: str, label: str) -> Decimal:
+    try:
+        return Decimal(str(value).strip().replace(",", "."))
+    except (InvalidOperation, ValueError):
+        raise OrderValidationError(f"{label}: '{value}' is not an amount.")

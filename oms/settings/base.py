@@ -177,6 +177,19 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- Outbox (notifications): retries with exponential backoff, then failed; a sweeper re-sends the rest.
+OMS_OUTBOX_MAX_TRIES = int(os.environ.get("OMS_OUTBOX_MAX_TRIES", "6"))
+OMS_OUTBOX_BACKOFF_SECONDS = float(os.environ.get("OMS_OUTBOX_BACKOFF_SECONDS", "30"))  # 30 s, 1, 2, 4, 8 min
+OMS_OUTBOX_LEASE_SECONDS = float(os.environ.get("OMS_OUTBOX_LEASE_SECONDS", "300"))  # a worker's hold on a row
+OMS_OUTBOX_SWEEP_GRACE_SECONDS = float(os.environ.get("OMS_OUTBOX_SWEEP_GRACE_SECONDS", "60"))
+OMS_OUTBOX_SWEEP_INTERVAL_SECONDS = 60.0
+OMS_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("OMS_WEBHOOK_TIMEOUT_SECONDS", "10"))
+OMS_SITE_URL = os.environ.get("OMS_SITE_URL", "http://127.0.0.1:8000").rstrip("/")  # links in e-mails
+CELERY_BEAT_SCHEDULE["notifications-outbox-sweep"] = {
+    "task": "notifications.tasks.outbox_sweep_task",
+    "schedule": OMS_OUTBOX_SWEEP_INTERVAL_SECONDS,
+}
+
 # --- Security: strict whenever DEBUG is off (manage.py check --deploy stays clean).
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"

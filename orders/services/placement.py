@@ -15,6 +15,7 @@ from oms.money import ZERO
 from .. import events
 from ..exceptions import InvalidTransition, OrderValidationError
 from ..models import ADDRESS_PARTS, Channel, Customer, Order, OrderEvent, OrderLine, PaymentTerms
+from ..notify import order_notify
 from ..pricing import LINE_AMOUNT_FIELDS, TOTAL_FIELDS, order_price
 from .allocation import allocation_sync
 
@@ -184,4 +185,5 @@ def order_place(*, order_id: int, actor=None, source: str = Source.ADMIN) -> Ord
     events.order_placed_event(order=order, actor=actor, source=source, total=order.total_gross)
     if reserved:
         events.order_allocated_event(order=order, actor=actor, source=source, allocations=reserved)
+    order_notify(order=order, kind="order_placed", actor=actor, source=source)  # confirmation via the outbox
     return order

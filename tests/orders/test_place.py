@@ -25,7 +25,12 @@ def test_place_reserves_stock_and_computes_totals(place_order, product, location
     assert Allocation.objects.get(line__order=order).quantity == 3
     assert StockMovement.objects.filter(level=level, kind="allocation").get().allocated_delta == 3
     types = list(order.events.values_list("type", flat=True))
-    assert types == [OrderEvent.Type.DRAFT_CREATED, OrderEvent.Type.PLACED, OrderEvent.Type.ALLOCATED]
+    assert types == [
+        OrderEvent.Type.DRAFT_CREATED,
+        OrderEvent.Type.PLACED,
+        OrderEvent.Type.ALLOCATED,
+        OrderEvent.Type.EMAIL_QUEUED,
+    ]
 
 
 @pytest.mark.django_db

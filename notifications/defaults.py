@@ -1,0 +1,71 @@
+"""The default text of each e-mail kind, installed by migration 0002 and restorable from the admin.
+
+Context (orders/notify.py order_email_context): order_number, customer_name, shop_name, account_url,
+lines (name, sku, quantity, unit_price, gross), lines_gross, shipping, discount, total_tax,
+total_gross, currency, billing_address, shipping_address (lists of lines), extra_note; free-text
+e-mails add subject and message.
+"""
+
+_LINES_TEXT = (
+    "{% for line in lines %}{{ line.quantity }} x {{ line.name }}{% if line.sku %} ({{ line.sku }}){% endif %}"
+    "  {{ currency }} {{ line.gross }}\n{% endfor %}"
+    "Shipping: {{ currency }} {{ shipping }}\n"
+    "{% if discount != '0.00' %}Discount: -{{ currency }} {{ discount }}\n{% endif %}"
+    "Total: {{ currency }} {{ total_gross }} (tax {{ currency }} {{ total_tax }})\n"
+)
+_LINES_HTML = (
+    "<table>{% for line in lines %}<tr><td>{{ line.quantity }} &times; {{ line.name }}</td>"
+    "<td>{{ currency }} {{ line.gross }}</td></tr>{% endfor %}"
+    "<tr><td>Shipping</td><td>{{ currency }} {{ shipping }}</td></tr>"
+    "<tr><th>Total</th><th>{{ currency }} {{ total_gross }}</th></tr></table>"
+)
+_NOTE_TEXT = "{% if extra_note %}\n{{ extra_note }}\n{% endif %}"
+_NOTE_HTML = "{% if extra_note %}<p>{{ extra_note|linebreaksbr }}</p>{% endif %}"
+_SIGN_TEXT = "\nYou can follow your order at {{ account_url }}\n\nKind regards,\n{{ shop_name }}\n"
+_SIGN_HTML = '<p><a href="{{ account_url }}">Follow your order</a></p><p>Kind regards,<br>{{ shop_name }}</p>'
+
+
+def _kind(subject: str, opening: str, with_lines: bool = True) -> dict:
+    text = "Dear {{ customer_name }},\n\n" + opening + "\n" + _NOTE_TEXT + "\n" + (_LINES_TEXT if with_lines else "")
+    html = "<p>Dear {{ customer_name }},</p><p>" + opening + "</p>" + _NOTE_HTML + (_LINES_HTML if with_lines else "")
+    return {"subject": subject, "body_text": text + _SIGN_TEXT, "body_html": html + _SIGN_HTML}
+
+
+DEFAULTS = {
+    "order_placed": _kind(
+        "Order {{ order_number }} confirmed", "Thank you for your order {{ order_number }}. We have received it."
+    ),
+    "order_edited": _kind(
+        "Order {{ order_number }} has been changed", "Your order {{ order_number }} has been changed. It now reads:"
+    ),
+    "order_split": _kind(
+        "Order {{ order_number }} has been split",
+        "Part of your order has been moved to its own order so it can be handled separately. "
+        "Order {{ order_number }} now reads:",
+    ),
+    "invoice_sent": _kind(
+        "Invoice for order {{ order_number }}", "Please find the invoice for your order {{ order_number }}.", False
+    ),
+    "payment_received": _kind(
+        "Payment received for order {{ order_number }}",
+        "We have received your payment for order {{ order_number }}. Thank you.",
+        False,
+    ),
+    "shipment_sent": _kind(
+        "Order {{ order_number }} is on its way", "Your order {{ order_number }} has been shipped.", False
+    ),
+    "return_received": _kind(
+        "Return received for order {{ order_number }}",
+        "We have received your return for order {{ order_number }}.",
+        False,
+    ),
+    "refund_paid": _kind(
+        "Refund for order {{ order_number }}", "We have refunded money for your order {{ order_number }}.", False
+    ),
+    "free_text": {
+        "subject": "{{ subject }}",
+        "body_text": "Dear {{ customer_name }},\n\n{{ message }}\n\nOrder: {{ order_number }}\n" + _SIGN_TEXT,
+        "body_html": "<p>Dear {{ customer_name }},</p><p>{{ message|linebreaksbr }}</p>"
+        "<p>Order: {{ order_number }}</p>" + _SIGN_HTML,
+    },
+}

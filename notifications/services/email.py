@@ -1,0 +1,180 @@
+"""Customer e-mails through the outbox: enqueue in the business transaction, deliver after commit.
+
+Delivery is three steps, so no SMTP conversation ever runs inside a transaction:
+1. claim (short transaction, row lock): a sent or failed message is left alone; the row becomes
+   SENDING with a lease and an attempt is logged;
+2. hand-over: open the SMTP connection, mark the attempt `handed_over_at` (committed), send;
+3. record (short transaction): SENT, or the error with the next try after a backoff, or FAILED.
+
+A worker killed in step 2 leaves the row SENDING. When its lease expires the next claim looks at the
+attempt: without `handed_over_at` nothing reached the SMTP server and the message is tried again;
+with it the server may have accepted the message, so it is not sent again but marked FAILED
+("outcome unknown") for staff to check and resend. The window that cannot be closed is between the
+server accepting the data (its 250 reply) and step 3 committing: a kill there leaves a delivered
+message marked unknown, never a second copy. The stable Message-ID lets the receiving side spot a
+copy if staff resend one that did arrive.
+"""
+
+import logging
+from datetime import datetime
+
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.utils import timezone
+
+from oms.models import ShopSettings
+
+from ..models import AttemptOutcome, Message, MessageAttempt
+from . import dispatch
+from .rendering import email_render
+
+logger = logging.getLogger("notifications")
+Status = Message.Status
+UNKNOWN_OUTCOME = (
+    "Outcome unknown: the worker stopped while handing the message to the SMTP server. It was not sent "
+    "again automatically, to avoid a second copy; check with the recipient and resend if needed."
+)
+
+
+def _deliver_task():
+    from ..tasks import email_deliver_task
+
+    return email_deliver_task
+
+
+def email_enqueue(
+    *,
+    kind: str,
+    to: str,
+    context: dict,
+    topic: str = "",
+    topic_id: int | None = None,
+    actor=None,
+    extra_note: str = "",
+) -> Message:
+    """Render the `kind` template and write the message to the outbox in the caller's transaction.
+
+    It is handed to Celery when that transaction commits; if the broker is down then, the sweeper
+    hands it over later.
+    """
+    subject, text, html = email_render(kind=kind, context=context, extra_note=extra_note)
+    message = Message.objects.create(
+        kind=kind,
+        from_email=ShopSettings.load().sender_email,
+        to=to,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        topic=topic,
+        topic_id=topic_id,
+        actor=actor,
+    )
+    dispatch.enqueue_on_commit(_deliver_task(), message.pk)
+    return message
+
+
+@transaction.atomic
+def _claim(message_id: int, now: datetime) -> tuple[Message, MessageAttempt] | None:
+    message = Message.objects.select_for_update().filter(pk=message_id).first()
+    if message is None or message.status in (Status.SENT, Status.FAILED):
+        return None  # delivered once already, or given up: a re-run task does nothing
+    if message.status == Status.SENDING:
+        if message.lease_expires_at and message.lease_expires_at > now:
+            return None  # another worker holds it
+        if not _recover_stale(message, now):
+            return None
+    elif message.next_attempt_at > now + dispatch.EARLY_TOLERANCE:
+        return None  # a retry that is not due yet
+    message.status = Status.SENDING
+    message.tries += 1
+    message.lease_expires_at = now + dispatch.lease()
+    message.save(update_fields=["status", "tries", "lease_expires_at"])
+    return message, MessageAttempt.objects.create(message=message, started_at=now)
+
+
+def _recover_stale(message: Message, now: datetime) -> bool:
+    """A worker died holding the message. True when it is safe to try again."""
+    attempt = message.attempts.order_by("-pk").first()
+    if attempt is not None and attempt.outcome == AttemptOutcome.STARTED and attempt.handed_over_at:
+        attempt.outcome, attempt.finished_at, attempt.error = AttemptOutcome.UNKNOWN, now, UNKNOWN_OUTCOME
+        attempt.save(update_fields=["outcome", "finished_at", "error"])
+        message.status, message.last_error = Status.FAILED, UNKNOWN_OUTCOME
+        message.save(update_fields=["status", "last_error"])
+        return False
+    if attempt is not None and attempt.outcome == AttemptOutcome.STARTED:
+        attempt.outcome, attempt.finished_at = AttemptOutcome.ABANDONED, now
+        attempt.save(update_fields=["outcome", "finished_at"])
+    return True
+
+
+def _build(message: Message, connection) -> EmailMultiAlternatives:
+    domain = message.from_email.rpartition("@")[2] or "oms.local"
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.body_text,
+        from_email=message.from_email,
+        to=[message.to],
+        connection=connection,
+        headers={"Message-ID": f"<{message.uuid}@{domain}>"},
+    )
+    if message.body_html:
+        email.attach_alternative(message.body_html, "text/html")
+    return email
+
+
+def _hand_over(message: Message, attempt: MessageAttempt) -> None:
+    connection = get_connection(fail_silently=False)
+    connection.open()  # connection errors happen before the hand-over mark: safely retried
+    try:
+        MessageAttempt.objects.filter(pk=attempt.pk).update(handed_over_at=timezone.now())
+        if connection.send_messages([_build(message, connection)]) != 1:
+            raise RuntimeError("The mail backend did not accept the message.")
+    finally:
+        connection.close()
+
+
+@transaction.atomic
+def _record(message_id: int, attempt_id: int, error: str) -> Message:
+    now = timezone.now()
+    message = Message.objects.select_for_update().get(pk=message_id)
+    outcome = AttemptOutcome.FAILED if error else AttemptOutcome.SUCCEEDED
+    MessageAttempt.objects.filter(pk=attempt_id).update(outcome=outcome, finished_at=now, error=error)
+    message.lease_expires_at = None
+    if not error:
+        message.status, message.sent_at, message.last_error = Status.SENT, now, ""
+    elif message.tries >= dispatch.max_tries():
+        message.status, message.last_error = Status.FAILED, error
+    else:
+        message.status, message.last_error = Status.PENDING, error
+        message.next_attempt_at = now + dispatch.backoff(message.tries)
+        dispatch.enqueue_retry(_deliver_task(), message.pk, message.next_attempt_at, now)
+    message.save(update_fields=["status", "sent_at", "last_error", "next_attempt_at", "lease_expires_at"])
+    return message
+
+
+def email_deliver(*, message_id: int, now: datetime | None = None) -> Message | None:
+    """Deliver one outbox message at most once (see the module docstring). Returns it, or None if skipped."""
+    claim = _claim(message_id, now or timezone.now())
+    if claim is None:
+        return None
+    message, attempt = claim
+    try:
+        _hand_over(message, attempt)
+    except Exception as exc:
+        logger.warning("E-mail %s to %s failed: %s", message.pk, message.to, exc)
+        return _record(message.pk, attempt.pk, f"{type(exc).__name__}: {exc}"[:2000] or "error")
+    return _record(message.pk, attempt.pk, "")
+
+
+@transaction.atomic
+def email_resend(*, message_id: int, actor) -> Message:
+    """Staff: queue a failed message again with a fresh set of tries. Sent messages are not resent."""
+    message = Message.objects.select_for_update().get(pk=message_id)
+    if message.status != Status.FAILED:
+        return message
+    message.status, message.tries, message.next_attempt_at = Status.PENDING, 0, timezone.now()
+    message.queued_at = message.next_attempt_at
+    message.save(update_fields=["status", "tries", "next_attempt_at", "queued_at"])
+    logger.info("E-mail %s resent by %s", message.pk, actor)
+    dispatch.enqueue_on_commit(_deliver_task(), message.pk)
+    return message

@@ -1,0 +1,54 @@
+"""Rendering e-mail templates in a restricted engine.
+
+Templates are edited by staff, so they render with their own Engine: no template loaders (no
+include/extends of project templates), no tag libraries beyond the built-ins, and a context of
+plain JSON data only (strings, numbers, lists, dicts), never model instances whose methods a
+template could call.
+"""
+
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.template import Context, Engine, TemplateSyntaxError
+
+from ..defaults import DEFAULTS
+from ..models import EmailTemplate
+
+_TEXT_ENGINE = Engine(dirs=[], app_dirs=False, loaders=[], libraries={}, autoescape=False, string_if_invalid="")
+_HTML_ENGINE = Engine(dirs=[], app_dirs=False, loaders=[], libraries={}, autoescape=True, string_if_invalid="")
+
+
+def template_errors(*, subject: str, body_text: str, body_html: str) -> dict[str, str]:
+    """Field name -> syntax error message, for each part that does not compile."""
+    errors = {}
+    for field, source, engine in (
+        ("subject", subject, _TEXT_ENGINE),
+        ("body_text", body_text, _TEXT_ENGINE),
+        ("body_html", body_html, _HTML_ENGINE),
+    ):
+        try:
+            engine.from_string(source or "")
+        except TemplateSyntaxError as exc:
+            errors[field] = f"Template syntax error: {exc}"
+    return errors
+
+
+def plain_context(context: dict) -> dict:
+    """The context as JSON data: what a staff-edited template may see."""
+    return json.loads(json.dumps(context, cls=DjangoJSONEncoder))
+
+
+def render_parts(*, subject: str, body_text: str, body_html: str, context: dict) -> tuple[str, str, str]:
+    data = plain_context(context)
+    rendered_subject = _TEXT_ENGINE.from_string(subject).render(Context(data, autoescape=False))
+    text = _TEXT_ENGINE.from_string(body_text).render(Context(data, autoescape=False))
+    html = _HTML_ENGINE.from_string(body_html).render(Context(data)) if body_html.strip() else ""
+    return " ".join(rendered_subject.split())[:250], text.strip() + "\n", html
+
+
+def email_render(*, kind: str, context: dict, extra_note: str = "") -> tuple[str, str, str]:
+    """(subject, text, html) of the `kind` e-mail for `context`; `extra_note` is a staff note to the customer."""
+    template = EmailTemplate.objects.filter(kind=kind).values("subject", "body_text", "body_html").first()
+    # A missing row must not block the business change that sends the e-mail: fall back to the default text.
+    parts = template or DEFAULTS[kind]
+    return render_parts(**parts, context={**context, "extra_note": extra_note})

@@ -1,0 +1,144 @@
+"""Telling the customer and downstream systems about an order: e-mail context and enqueueing.
+
+Callers are order services, inside their transaction and after locking the order: the outbox rows
+and the email_queued event commit (or roll back) with the change that caused them.
+"""
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import NoReverseMatch, reverse
+
+from notifications.models import EmailKind
+from notifications.previews import register_preview_provider
+from notifications.services import email_enqueue, webhook_event_enqueue
+from oms.models import ShopSettings
+
+from .models import Order, OrderEvent
+
+
+def _address_lines(address: dict) -> list[str]:
+    city = " ".join(part for part in (address["postal_code"], address["city"]) if part)
+    return [line for line in (address["name"], address["company"], address["street"], city, address["country"]) if line]
+
+
+def _account_url(order: Order) -> str:
+    try:
+        path = reverse("storefront:order_detail", args=[order.number])
+    except NoReverseMatch:
+        path = "/account/"
+    return f"{settings.OMS_SITE_URL}{path}"
+
+
+def order_email_context(order: Order) -> dict:
+    """Plain data for the e-mail templates: amounts are strings, nothing a template could call."""
+    lines = order.lines.order_by("position", "pk")
+    return {
+        "order_number": order.number,
+        "customer_name": order.customer.name,
+        "shop_name": ShopSettings.load().name,
+        "account_url": _account_url(order),
+        "currency": order.currency,
+        "lines": [
+            {
+                "name": line.name,
+                "sku": line.sku,
+                "quantity": line.quantity_active,
+                "unit_price": str(line.unit_price),
+                "gross": str(line.gross),
+            }
+            for line in lines
+            if line.quantity_active
+        ],
+        "lines_gross": str(order.lines_gross),
+        "shipping": str(order.shipping_gross),
+        "discount": str(order.discount_total),
+        "total_tax": str(order.total_tax),
+        "total_gross": str(order.total_gross),
+        "billing_address": _address_lines(order.billing_address()),
+        "shipping_address": _address_lines(order.shipping_address()),
+    }
+
+
+def order_email_queued_event(*, order: Order, actor, source: str, kind: str, message_id: int, to: str) -> OrderEvent:
+    return OrderEvent.objects.create(
+        order=order,
+        type=OrderEvent.Type.EMAIL_QUEUED,
+        actor=actor,
+        source=source,
+        parameters={"kind": kind, "message_id": message_id, "to": to},
+    )
+
+
+def _webhook_payload(order: Order, kind: str, context: dict) -> dict:
+    return {
+        "order_id": order.pk,
+        "order_number": order.number,
+        "kind": kind,
+        "status": order.status,
+        "payment_status": order.payment_status,
+        "fulfillment_status": order.fulfillment_status,
+        "version": order.version,
+        "currency": context["currency"],
+        "total_gross": context["total_gross"],
+        "lines": context["lines"],
+    }
+
+
+def order_notify(
+    *,
+    order: Order,
+    kind: str,
+    actor=None,
+    extra_note: str = "",
+    send_email: bool = True,
+    extra_context: dict | None = None,
+    source: str = OrderEvent.Source.SYSTEM,
+) -> None:
+    """Queue the customer's `kind` e-mail and the webhook event "order.<kind>" for this order.
+
+    Call inside the service's transaction, after it locked the order. Free-text e-mails are a
+    conversation with the customer, not an order event, so they raise no webhook.
+    """
+    context = {**order_email_context(order), **(extra_context or {})}
+    if send_email and order.customer.email:
+        message = email_enqueue(
+            kind=kind,
+            to=order.customer.email,
+            context=context,
+            topic="order",
+            topic_id=order.pk,
+            actor=actor,
+            extra_note=extra_note,
+        )
+        order_email_queued_event(
+            order=order, actor=actor, source=source, kind=kind, message_id=message.pk, to=message.to
+        )
+    if kind != EmailKind.FREE_TEXT:
+        webhook_event_enqueue(
+            event_type=f"order.{kind}", payload=_webhook_payload(order, kind, context), topic="order", topic_id=order.pk
+        )
+
+
+@transaction.atomic
+def order_email_customer(*, order_id: int, actor, subject: str, message: str) -> Order:
+    """Staff write to the customer about an order: a free-text e-mail from the shop address, via the outbox.
+
+    Lock: the order row. Side effects: an outbox message and an email_queued event.
+    """
+    order = Order.objects.select_for_update().select_related("customer").get(pk=order_id)
+    order_notify(
+        order=order,
+        kind=EmailKind.FREE_TEXT,
+        actor=actor,
+        extra_context={"subject": subject, "message": message},
+        source=OrderEvent.Source.ADMIN,
+    )
+    return order
+
+
+def _preview_context(reference: str) -> dict | None:
+    order = Order.objects.select_related("customer").filter(number=reference).first()
+    return order_email_context(order) if order else None
+
+
+register_preview_provider("order", _preview_context)

@@ -172,14 +172,18 @@ def _move_allocations(pairs: list[tuple[OrderLine, OrderLine, int]]) -> None:
     Allocation.objects.bulk_create(created)
 
 
-def _share_payments(order: Order, child: Order, actor) -> Decimal:
-    """Move the child's share of what was paid; returns the amount moved."""
+def _share_payments(order: Order, child: Order) -> Decimal:
+    """Give the child its share of what was paid (in memory); returns the amount moved."""
     if not order.amount_paid:
         return ZERO
     share = allocate(order.amount_paid, [order.total_gross, child.total_gross])[1]
+    order.amount_paid -= share
+    child.amount_paid = share
+    return share
+
+
+def _payment_transfers(order: Order, child: Order, share: Decimal, actor) -> None:
     if share:
-        order.amount_paid -= share
-        child.amount_paid = share
         OrderPayment.objects.bulk_create(
             [
                 OrderPayment(order=order, kind=OrderPayment.Kind.TRANSFER_OUT, amount=-share, actor=actor,
@@ -188,7 +192,6 @@ def _share_payments(order: Order, child: Order, actor) -> Decimal:
                              method="split", reference=order.number),
             ]
         )  # fmt: skip
-    return share
 
 
 def _record(order, type_, *, actor, source, **parameters) -> OrderEvent:
@@ -236,9 +239,10 @@ def order_split(
     order.discount_amount -= child.discount_amount
     order_totals_from_lines(order, kept, reprice_shipping=False)
     order_totals_from_lines(child, child_lines, reprice_shipping=True)
-    moved_paid = _share_payments(order, child, actor)
+    moved_paid = _share_payments(order, child)
     order_statuses_refresh(child, child_lines)
     child.save()
+    _payment_transfers(order, child, moved_paid, actor)
     OrderLine.objects.bulk_update(whole, ["order"])
     OrderLine.objects.bulk_create([new for _, new, _ in pairs])
     OrderLine.objects.bulk_update([old for old, _, _ in pairs], ["quantity", "discount_amount", *LINE_AMOUNT_FIELDS])

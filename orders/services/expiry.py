@@ -1,5 +1,7 @@
 """Unpaid orders whose reservation time ran out are cancelled, which frees their stock."""
 
+from datetime import datetime
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -8,36 +10,52 @@ from ..exceptions import OrderError
 from ..models import Order, OrderEvent
 from .cancel import order_cancel
 
+REASON = "Reservation expired"
 
-def reservations_expire(*, now=None, batch_size: int = 200) -> list[str]:
+
+def _due(now: datetime):
+    return Order.objects.filter(
+        status=Order.Status.PLACED,
+        payment_status=Order.PaymentStatus.UNPAID,
+        fulfillment_status=Order.FulfillmentStatus.UNFULFILLED,
+        reservation_expires_at__lte=now,
+    )
+
+
+def _expire_one(order_id: int, now: datetime) -> str | None:
+    """Cancel one order if it is still due, in its own short transaction; return its number."""
+    with transaction.atomic():
+        # Re-check under the lock: a payment may have landed since the order was listed. A row
+        # another transaction holds (a payment being recorded) is skipped; the next run sees it.
+        order = _due(now).select_for_update(skip_locked=True).filter(pk=order_id).first()
+        if order is None:
+            return None
+        hours = round((now - order.placed_at).total_seconds() / 3600) if order.placed_at else None
+        order_cancel(order_id=order.pk, actor=None, source=OrderEvent.Source.BEAT, reason=REASON)
+        events.order_reservation_expired_event(order=order, hours=hours)
+        return order.number
+
+
+def reservations_expire(*, now: datetime | None = None, batch_size: int = 200) -> list[str]:
     """Cancel every placed, unpaid, unshipped order past its reservation deadline. Returns their numbers.
 
-    Each order is handled in its own transaction; rows another worker holds are skipped (skip_locked)
-    and picked up on the next run, so two schedulers never cancel the same order twice.
+    Orders are listed in pk batches (keyset, so the loop always ends) and each is cancelled in its
+    own transaction, so stock levels are never held locked for a whole batch and a failure rolls
+    back one order only. Paid or partly paid orders, orders with shipments and wholesale orders on
+    terms (no deadline) are never touched. Running it twice cancels nothing more.
     """
     now = now or timezone.now()
     expired: list[str] = []
+    last_pk = 0
     while True:
-        with transaction.atomic():
-            candidates = list(
-                Order.objects.select_for_update(skip_locked=True)
-                .filter(
-                    status=Order.Status.PLACED,
-                    payment_status=Order.PaymentStatus.UNPAID,
-                    fulfillment_status=Order.FulfillmentStatus.UNFULFILLED,
-                    reservation_expires_at__lte=now,
-                )
-                .order_by("reservation_expires_at", "pk")[:batch_size]
-            )
-            for order in candidates:
-                hours = round((now - order.placed_at).total_seconds() / 3600) if order.placed_at else None
-                try:
-                    with transaction.atomic():
-                        order_cancel(order_id=order.pk, source=OrderEvent.Source.BEAT, reason="Reservation expired")
-                        events.order_reservation_expired_event(order=order, hours=hours)
-                except OrderError:
-                    continue
-                expired.append(order.number)
-        # Stop on a short batch, or when a whole batch could not be cancelled (nothing would change).
-        if len(candidates) < batch_size or not expired[-len(candidates) :]:
+        ids = list(_due(now).filter(pk__gt=last_pk).order_by("pk").values_list("pk", flat=True)[:batch_size])
+        for order_id in ids:
+            try:
+                number = _expire_one(order_id, now)
+            except OrderError:
+                continue  # e.g. it changed state meanwhile; nothing of it was written
+            if number:
+                expired.append(number)
+        if len(ids) < batch_size:
             return expired
+        last_pk = ids[-1]

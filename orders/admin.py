@@ -81,6 +81,9 @@ class OrderLineInline(admin.TabularInline):
     def get_fields(self, request, obj=None):
         return self.draft_fields if _is_draft(obj) else self.placed_fields
 
+    def get_readonly_fields(self, request, obj=None):
+        return () if _is_draft(obj) else self.placed_fields
+
     def get_extra(self, request, obj=None, **kwargs):
         return self.extra if _is_draft(obj) else 0
 
@@ -142,13 +145,13 @@ class OrderAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         order = form.instance
-        if order.pk is not None and order.status != Order.Status.DRAFT:
-            return  # a placed order's form has no editable fields; its buttons call services
         lines, removed = [], []
         for formset in formsets:
-            formset.save(commit=False)
+            formset.save(commit=False)  # builds the line instances (and what the admin log reports)
             lines += [*formset.new_objects, *(line for line, _ in formset.changed_objects)]
             removed += formset.deleted_objects
+        if order.pk is not None and order.status != Order.Status.DRAFT:
+            return  # a placed order's form has no editable fields; its buttons call services
         order_draft_save(order=order, lines=lines, removed_lines=removed, actor=request.user)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):

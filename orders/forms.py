@@ -35,8 +35,10 @@ class DraftLineForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in ("name", "unit_price", "tax_rate", "discount_amount"):
-            self.fields[name].required = False
-        self.fields["name"].help_text = "Custom item name (product lines: the catalogue name)."
+            if name in self.fields:  # a placed order's lines are shown read-only, without form fields
+                self.fields[name].required = False
+        if "name" in self.fields:
+            self.fields["name"].help_text = "Custom item name (product lines: the catalogue name)."
 
     def clean(self):
         data = super().clean()
@@ -49,6 +51,17 @@ class DraftLineForm(forms.ModelForm):
         if data.get("discount_amount") is None:
             data["discount_amount"] = ZERO
         return data
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.cleaned_data.get("product") is None:
+            return
+        # Left empty (or not sent): the draft service copies the catalogue's values onto the line.
+        for name in ("unit_price", "tax_rate"):
+            if self.cleaned_data.get(name) is None:
+                setattr(self.instance, name, None)
+        if not self.cleaned_data.get("name"):
+            self.instance.name = ""
 
     def _forget_catalogue_values(self, data) -> None:
         # A newly chosen product brings its own name, price and tax rate unless the clerk typed others.

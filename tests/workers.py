@@ -46,8 +46,21 @@ def celery_worker(*, broker_url: str, log_path: Path, env: dict | None = None):
     }
     log = open(log_path, "wb")  # noqa: SIM115
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "oms", "worker", "--pool", "solo", "-l", "info", "--without-heartbeat",
-         "--without-gossip", "--without-mingle"],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "oms",
+            "worker",
+            "--pool",
+            "solo",
+            "-l",
+            "info",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ],
         cwd=ROOT,
         env=worker_env,
         stdout=log,

@@ -102,7 +102,7 @@ def test_an_smtp_failure_is_kept_and_retried_with_backoff_until_failed(settings,
     assert list(message.attempts.values_list("outcome", flat=True)) == [AttemptOutcome.FAILED] * 3
 
 
-def test_staff_resend_a_failed_message_with_fresh_tries(settings, mailoutbox, staff, django_capture_on_commit_callbacks):
+def test_staff_resend_a_failed_message_with_fresh_tries(mailoutbox, staff, django_capture_on_commit_callbacks):
     # given
     message = _enqueue()
     Message.objects.filter(pk=message.pk).update(status=Message.Status.FAILED, tries=6, last_error="boom")

@@ -1,0 +1,164 @@
+"""The demo data (manage.py seed_demo) and the demo logins (manage.py demo_admin)."""
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import CommandError, call_command
+from django.db.models import Count, Sum
+
+from catalog.models import Product, StockLevel, StockLocation, StockMovement
+from oms.invariants import run_all
+from oms.models import ShopSettings, User
+from orders.models import (
+    Address,
+    Allocation,
+    Channel,
+    Customer,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderPayment,
+    PaymentTerms,
+)
+
+pytestmark = pytest.mark.django_db
+
+COUNTED = [User, Customer, Address, Product, StockLocation, StockLevel, StockMovement, Channel, Order, OrderLine]
+COUNTED += [OrderEvent, OrderPayment, Allocation, Order.history.model, StockLevel.history.model]
+
+
+def seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out, stderr=out)
+    return out.getvalue()
+
+
+def counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in COUNTED}
+
+
+def values(field: str) -> set[str]:
+    return set(Order.objects.values_list(field, flat=True).distinct())
+
+
+def assert_shop_catalogue_and_customers() -> None:
+    shop = ShopSettings.load()
+    assert shop.name and shop.address and shop.vat_number
+    kinds = list(StockLocation.objects.values_list("kind", flat=True))
+    assert len(kinds) >= 3 and kinds.count(StockLocation.Kind.WAREHOUSE) >= 2 and StockLocation.Kind.STORE in kinds
+    assert Product.objects.count() == 50
+    assert any(level.is_low for level in StockLevel.objects.all())
+    assert Customer.objects.count() == 20
+    assert Customer.objects.filter(is_wholesale=True, payment_terms=PaymentTerms.NET_30).exists()
+    assert not Customer.objects.filter(user=None).exists()
+    assert not Customer.objects.annotate(n=Count("addresses")).filter(n=0).exists()
+
+
+def assert_orders_in_every_state_and_channel() -> None:
+    assert Order.objects.count() == 200
+    assert values("status") == set(Order.Status.values)
+    assert values("payment_status") == set(Order.PaymentStatus.values)
+    assert values("fulfillment_status") == set(Order.FulfillmentStatus.values)
+    assert values("channel__code") == set(Channel.objects.values_list("code", flat=True))
+    assert Channel.objects.count() >= 6
+    dates = Order.objects.order_by("created_at").values_list("created_at", flat=True)
+    assert (dates.last() - dates.first()).days >= 60  # spread over the last 90 days
+
+
+def assert_stock_matches_ledger_and_orders() -> None:
+    for level in StockLevel.objects.annotate(
+        on_hand_sum=Sum("movements__on_hand_delta"), allocated_sum=Sum("movements__allocated_delta")
+    ):
+        assert (level.on_hand_sum or 0, level.allocated_sum or 0) == (level.on_hand, level.allocated), level
+    # the reserved units are exactly the open units of the placed orders' product lines
+    lines = OrderLine.objects.filter(order__status=Order.Status.PLACED, product__isnull=False)
+    open_units = sum(line.quantity_open for line in lines)
+    assert Allocation.objects.aggregate(n=Sum("quantity"))["n"] == open_units
+    assert StockLevel.objects.aggregate(n=Sum("allocated"))["n"] == open_units
+
+
+# One test, because seeding goes through the real services and takes a while; each part is a helper above.
+def test_seed_demo_builds_a_consistent_demo_shop_with_every_state_and_a_second_run_adds_nothing():
+    # given an empty database
+    # when the demo data is loaded
+    output = seed()
+    # then the shop, catalogue, customers and orders are there, in every state and channel
+    assert_shop_catalogue_and_customers()
+    assert_orders_in_every_state_and_channel()
+    # and the stock agrees with its ledger and the orders, and every registered invariant holds
+    assert_stock_matches_ledger_and_orders()
+    assert [(rule.name, rows) for rule, rows in run_all() if rows] == []
+    # and the web channel's token was printed, while only its digest is stored
+    web = Channel.objects.get(code="web")
+    token = output.split("API token of channel 'web'")[1].split(": ", 1)[1].split()[0]
+    assert web.api_token_digest == Channel.digest(token)
+
+    # when it runs again
+    before = counts()
+    seed()
+    # then nothing was added and the token stands
+    assert counts() == before
+    assert Channel.objects.get(code="web").api_token_digest == web.api_token_digest
+
+
+@pytest.fixture
+def demo_settings(settings, tmp_path):
+    settings.DEBUG = True  # pytest-django turns DEBUG off; demo_admin runs only with it on
+    settings.VAR_DIR = tmp_path
+    return settings
+
+
+def demo_admin(*args) -> str:
+    out = StringIO()
+    call_command("demo_admin", *args, stdout=out)
+    return out.getvalue()
+
+
+def printed_passwords(output: str) -> dict[str, str]:
+    rows = [line.split() for line in output.splitlines() if "@example.com" in line]
+    return {row[-3]: row[-2] for row in rows}
+
+
+def test_demo_admin_makes_a_superuser_one_staff_user_per_role_and_a_customer_that_can_log_in(client, demo_settings):
+    # when the demo logins are made
+    passwords = printed_passwords(demo_admin())
+    # then each printed login works, with its role
+    assert User.objects.get(email="admin@example.com").is_superuser
+    for email, role in [("desk@example.com", "Order desk"), ("warehouse@example.com", "Warehouse")]:
+        user = User.objects.get(email=email)
+        assert user.is_staff and not user.is_superuser and list(user.groups.all()) == [Group.objects.get(name=role)]
+    assert {g.name for g in Group.objects.filter(user__is_staff=True, user__is_superuser=False)} == {
+        "Order desk", "Warehouse", "Finance", "Manager",
+    }  # fmt: skip
+    assert Customer.objects.filter(user__email="customer@example.com").exists()
+    assert len(passwords) == 6
+    for email, password in passwords.items():
+        assert client.login(email=email, password=password), email
+    # and the passwords are kept for the next run, outside the repository
+    assert (demo_settings.VAR_DIR / "demo_logins.txt").stat().st_mode & 0o077 == 0
+
+
+def test_demo_admin_run_again_resets_the_same_passwords_without_duplicating_users(client, demo_settings):
+    # given the demo logins, and a demo user who changed their password
+    first = printed_passwords(demo_admin())
+    user = User.objects.get(email="desk@example.com")
+    user.set_password("something-else-entirely")
+    user.save()
+    users = User.objects.count()
+    # when demo_admin runs again
+    second = printed_passwords(demo_admin())
+    # then the same passwords work again and no user was added
+    assert second == first
+    assert client.login(email="desk@example.com", password=first["desk@example.com"])
+    assert User.objects.count() == users
+
+
+def test_demo_admin_refuses_to_run_with_debug_off(settings, tmp_path):
+    # given a production-like configuration
+    settings.DEBUG = False
+    settings.VAR_DIR = tmp_path
+    # when demo_admin runs, then it refuses and makes no login
+    with pytest.raises(CommandError, match="DJANGO_DEBUG=1"):
+        call_command("demo_admin", stdout=StringIO())
+    assert not User.objects.filter(email="admin@example.com").exists()

@@ -44,7 +44,7 @@ def allocate(amount: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
     floors = [int(r.to_integral_value(rounding=ROUND_DOWN)) for r in raw]
     left = cents - sum(floors)
     # Hand the remaining cents to the largest remainders; ties go to the earliest weight.
-    order = sorted(range(len(raw)), key=lambda i: (-(raw[i] - floors[i]), i))
+    order = sorted(range(len(raw)), key=lambda i: (-abs(raw[i] - floors[i]), i))
     step = 1 if left >= 0 else -1
     for i in order[: abs(left)]:
         floors[i] += step

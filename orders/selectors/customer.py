@@ -121,9 +121,9 @@ def order_list_for_customer(*, customer: Customer, page_number: int | str | None
 class CustomerOrderDetail:
     order: Order
     lines: list[OrderLine]
-    parent: Order | None
-    siblings: list[Order]
-    children: list[Order]
+    parent: OrderRow | None
+    siblings: list[OrderRow]
+    children: list[OrderRow]
 
     @property
     def edit_count(self) -> int:
@@ -164,7 +164,7 @@ def order_get_for_customer(*, customer: Customer, number: str) -> CustomerOrderD
     return CustomerOrderDetail(
         order=order,
         lines=list(order.lines.all()),
-        parent=next((o for o in family if o.pk == order.parent_id), None),
-        siblings=[o for o in by_number if order.parent_id and o.parent_id == order.parent_id],
-        children=[o for o in by_number if o.parent_id == order.pk],
+        parent=next((OrderRow(o, 0) for o in family if o.pk == order.parent_id), None),
+        siblings=[OrderRow(o, 1) for o in by_number if order.parent_id and o.parent_id == order.parent_id],
+        children=[OrderRow(o, 1) for o in by_number if o.parent_id == order.pk],
     )

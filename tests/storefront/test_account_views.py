@@ -4,12 +4,11 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from orders.models import Order
+from orders.models import Order, SplitReason
 from orders.services.payments import order_payment_record
 from orders.services.shipping import order_lines_ship
+from orders.services.split import order_split
 from tests.factories import ProductFactory, stock
-
-from .conftest import mark_split
 
 LIST_URL = reverse("storefront:order_list")
 
@@ -34,23 +33,31 @@ def test_order_list_shows_the_customers_orders_newest_first(customer_client, pla
     assert numbers_in(response.content.decode()) == [third.number, second.number, first.number]
 
 
+def split(order: Order, units: int, reason: str = SplitReason.BACKORDER) -> Order:
+    """Move `units` of the order's first line into a new order through the real split service."""
+    line = order.lines.order_by("position", "pk").first()
+    return order_split(order_id=order.pk, quantities={line.pk: units}, reason=reason)
+
+
 @pytest.mark.django_db
 def test_order_list_groups_split_orders_under_the_order_they_came_from(customer_client, place_order, stocked):
-    # given: 10001 split into -1, -2 and -10; -1 split again into -1-1; a later unrelated order
-    original = place_order([(stocked, 5)])
-    ten = mark_split(place_order([(stocked, 1)]), parent=original, suffix=10)
-    one = mark_split(place_order([(stocked, 1)]), parent=original, suffix=1)
-    two = mark_split(place_order([(stocked, 1)]), parent=original, suffix=2)
-    one_one = mark_split(place_order([(stocked, 1)]), parent=one, suffix=1)
+    # given: ten orders split off the original (-1 … -10), then -1 split again (-11); a later order
+    original = place_order([(stocked, 13)])
+    first = split(original, 2)
+    others = [split(original, 1) for _ in range(9)]
+    grandchild = split(first, 1, SplitReason.OTHER_WAREHOUSE)
     later = place_order([(stocked, 2)])
     # when
     html = customer_client.get(LIST_URL).content.decode()
-    # then: originals newest first, each family depth-first with children in number order
-    assert numbers_in(html) == [later.number, original.number, one.number, one_one.number, two.number, ten.number]
+    # then: originals newest first; each family depth-first, children in number order (-10 after -9)
+    expected = [later, original, first, grandchild, *others]
+    assert numbers_in(html) == [o.number for o in expected]
+    assert others[-1].number == f"{original.number}-10" and grandchild.number == f"{original.number}-11"
     group = html.split(f'aria-label="Order {original.number}"')[1].split("</article>")[0]
-    assert f"Split off order {original.number}" in group
-    assert group.count("split-row") == 4
-    assert 'style="--depth: 2"' in group.split(f"Order {one_one.number}")[0].rsplit("order-row", 1)[1]
+    assert group.count("split-row") == 11
+    grandchild_row = group.split(f"Order {grandchild.number}<")[0].rsplit("order-row", 1)[1]
+    assert 'style="--depth: 2"' in grandchild_row
+    assert "ships from another warehouse" in group
 
 
 @pytest.mark.django_db
@@ -112,10 +119,10 @@ def test_order_page_of_an_edited_order_says_how_often_it_was_updated(customer_cl
 @pytest.mark.django_db
 def test_order_page_shows_the_split_family_with_links(customer_client, place_order, stocked):
     # given
-    original = place_order([(stocked, 4)])
-    first = mark_split(place_order([(stocked, 1)]), parent=original, suffix=1)
-    second = mark_split(place_order([(stocked, 1)]), parent=original, suffix=2)
-    grandchild = mark_split(place_order([(stocked, 1)]), parent=first, suffix=1)
+    original = place_order([(stocked, 5)])
+    first = split(original, 2)
+    second = split(original, 1)
+    grandchild = split(first, 1)
     # when
     html = customer_client.get(detail_url(first)).content.decode()
     # then
@@ -123,8 +130,9 @@ def test_order_page_shows_the_split_family_with_links(customer_client, place_ord
     parent_part, rest = family.split("Split off the same order")
     siblings_part, children_part = rest.split("Split from this order")
     assert f'href="{detail_url(original)}"' in parent_part
-    assert f'href="{detail_url(second)}"' in siblings_part and first.number not in siblings_part
+    assert f'href="{detail_url(second)}"' in siblings_part and f"Order {first.number}<" not in siblings_part
     assert f'href="{detail_url(grandchild)}"' in children_part
+    assert "Awaiting payment" in children_part
 
 
 @pytest.mark.django_db

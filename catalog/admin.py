@@ -1,4 +1,4 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import F
 from django.shortcuts import redirect
@@ -108,8 +108,17 @@ class LowStockLevelAdmin(admin.ModelAdmin):
 class StockMovementAdmin(admin.ModelAdmin):
     """The ledger, read-only. Receipts and adjustments are entered through their own forms here."""
 
-    list_display = ("created_at", "level", "kind", "on_hand_delta", "allocated_delta", "quarantined_delta", "reason",
-                    "reference", "actor")
+    list_display = (
+        "created_at",
+        "level",
+        "kind",
+        "on_hand_delta",
+        "allocated_delta",
+        "quarantined_delta",
+        "reason",
+        "reference",
+        "actor",
+    )
     list_filter = ("kind", "level__location")
     list_select_related = ("level__product", "level__location", "actor")
     search_fields = ("level__product__sku", "level__product__name", "reference", "reason")

@@ -32,11 +32,32 @@ DRAFT_FIELDSETS = (
     (None, {"fields": ("memo",)}),
 )
 SUMMARY_FIELDS = ("number", "status", "payment_status", "fulfillment_status", "placed_at", "reservation_expires_at")
-TOTAL_FIELDS = ("lines_gross", "discount_total", "shipping_gross", "total_net", "total_tax", "total_gross",
-                "amount_paid", "balance_due")
+TOTAL_FIELDS = (
+    "lines_gross",
+    "discount_total",
+    "shipping_gross",
+    "total_net",
+    "total_tax",
+    "total_gross",
+    "amount_paid",
+    "balance_due",
+)
 PLACED_FIELDSETS = (
-    ("Order", {"fields": (*SUMMARY_FIELDS, "cancel_reason", "customer", "channel", "external_reference",
-                          "payment_terms", "created_by", "created_at")}),
+    (
+        "Order",
+        {
+            "fields": (
+                *SUMMARY_FIELDS,
+                "cancel_reason",
+                "customer",
+                "channel",
+                "external_reference",
+                "payment_terms",
+                "created_by",
+                "created_at",
+            )
+        },
+    ),
     ("Billing address", {"fields": [f"billing_{f}" for f in ADDRESS_FIELDS]}),
     ("Shipping address", {"fields": [f"shipping_{f}" for f in ADDRESS_FIELDS]}),
     ("Amounts", {"fields": ("currency", "prices_include_tax", "shipping_fee", "discount_amount", *TOTAL_FIELDS)}),
@@ -72,8 +93,20 @@ class OrderLineInline(admin.TabularInline):
     autocomplete_fields = ("product",)
     extra = 1
     draft_fields = ("product", "name", "quantity", "unit_price", "discount_amount", "tax_rate")
-    placed_fields = ("position", "sku", "name", "quantity", "quantity_canceled", "quantity_shipped", "unit_price",
-                     "discount_amount", "tax_rate", "net", "tax", "gross")
+    placed_fields = (
+        "position",
+        "sku",
+        "name",
+        "quantity",
+        "quantity_canceled",
+        "quantity_shipped",
+        "unit_price",
+        "discount_amount",
+        "tax_rate",
+        "net",
+        "tax",
+        "gross",
+    )
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("product")
@@ -103,8 +136,17 @@ class OrderAdmin(admin.ModelAdmin):
     form = DraftOrderForm
     inlines = (OrderLineInline,)
     autocomplete_fields = ("customer",)
-    list_display = ("number", "customer", "channel", "status", "payment_status", "fulfillment_status", "total_gross",
-                    "placed_at", "created_at")
+    list_display = (
+        "number",
+        "customer",
+        "channel",
+        "status",
+        "payment_status",
+        "fulfillment_status",
+        "total_gross",
+        "placed_at",
+        "created_at",
+    )
     list_display_links = ("number",)
     list_filter = (OrderTabFilter, "channel", "payment_status", "fulfillment_status", "placed_at")
     list_select_related = ("customer", "channel")
@@ -190,17 +232,29 @@ class OrderAdmin(admin.ModelAdmin):
             params.pop("tab", None)
             if tab.slug != "all":
                 params["tab"] = tab.slug
-            tabs.append({"slug": tab.slug, "label": tab.label, "count": counts[tab.slug],
-                         "url": f"?{params.urlencode()}", "active": tab.slug == active})
+            tabs.append(
+                {
+                    "slug": tab.slug,
+                    "label": tab.label,
+                    "count": counts[tab.slug],
+                    "url": f"?{params.urlencode()}",
+                    "active": tab.slug == active,
+                }
+            )
         return tabs
 
     # --- order pages: /admin/orders/order/<pk>/<slug>/ for every page in the admin_pages registry.
     def get_urls(self):
         urls = super().get_urls()
-        page = path("<int:object_id>/<slug:slug>/", self.admin_site.admin_view(self.order_page_view),
-                    name="orders_order_page")
+        page = path(
+            "<int:object_id>/<slug:slug>/", self.admin_site.admin_view(self.order_page_view), name="orders_order_page"
+        )
         # Before the admin's catch-all "<path:object_id>/" redirect, after its own "change/", "history/"...
         return [*urls[:-1], page, urls[-1]]
+
+    def history_view(self, request, object_id, extra_context=None):
+        # <pk>/history/ is the admin's own URL and resolves before ours: serve the History tab there.
+        return self.order_page_view(request, object_id, "history")
 
     def order_page_view(self, request, object_id, slug):
         page = admin_pages.PAGES.get(slug)

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django import forms
 
-from .models import Order, OrderLine, PaymentTerms
+from .models import ADDRESS_PARTS, Order, OrderLine, PaymentTerms
 
 ZERO = Decimal("0.00")
 
@@ -18,7 +18,16 @@ class DraftOrderForm(forms.ModelForm):
 
     class Meta:
         model = Order
-        fields = "__all__"
+        fields = (
+            "customer",
+            "channel",
+            "external_reference",
+            "payment_terms",
+            "shipping_fee",
+            "discount_amount",
+            "memo",
+            *(f"{kind}_{part}" for kind in ("billing", "shipping") for part in ADDRESS_PARTS),
+        )
 
     def clean_payment_terms(self):
         return self.cleaned_data["payment_terms"] or ""
@@ -45,8 +54,9 @@ class DraftLineForm(forms.ModelForm):
         product = data.get("product")
         if product is not None and "product" in self.changed_data:
             self._forget_catalogue_values(data)
-        if product is None and not (data.get("name") and data.get("unit_price") is not None
-                                    and data.get("tax_rate") is not None):
+        if product is None and not (
+            data.get("name") and data.get("unit_price") is not None and data.get("tax_rate") is not None
+        ):
             raise forms.ValidationError("Choose a product, or give a custom item a name, a unit price and a tax rate.")
         if data.get("discount_amount") is None:
             data["discount_amount"] = ZERO

@@ -37,10 +37,15 @@ def place_view(request, order, model_admin):
     if request.method == "POST":
         _run(request, order, order_place, f"{order} was placed and its stock reserved.")
         return _to_general(order)
-    return render_order_page(request, order, model_admin, slug="place", title="Place order",
-                             template="admin/orders/order/action_form.html",
-                             context={"intro": "Placing freezes the prices and reserves stock for every line.",
-                                      "submit": "Place order"})
+    return render_order_page(
+        request,
+        order,
+        model_admin,
+        slug="place",
+        title="Place order",
+        template="admin/orders/order/action_form.html",
+        context={"intro": "Placing freezes the prices and reserves stock for every line.", "submit": "Place order"},
+    )
 
 
 def cancel_view(request, order, model_admin):
@@ -48,25 +53,44 @@ def cancel_view(request, order, model_admin):
     if request.method == "POST" and form.is_valid():
         _run(request, order, order_cancel, f"{order} was cancelled.", reason=form.cleaned_data["reason"])
         return _to_general(order)
-    return render_order_page(request, order, model_admin, slug="cancel", title="Cancel order",
-                             template="admin/orders/order/action_form.html",
-                             context={"form": form, "submit": "Cancel order",
-                                      "intro": "Cancelling releases every reservation of the order."})
+    return render_order_page(
+        request,
+        order,
+        model_admin,
+        slug="cancel",
+        title="Cancel order",
+        template="admin/orders/order/action_form.html",
+        context={
+            "form": form,
+            "submit": "Cancel order",
+            "intro": "Cancelling releases every reservation of the order.",
+        },
+    )
 
 
 def payment_view(request, order, model_admin):
     form = PaymentRecordForm(request.POST or None, initial={"amount": order.balance_due})
-    if request.method == "POST" and form.is_valid():
-        if _run(request, order, order_payment_record, "The payment was recorded.", **form.cleaned_data):
-            return _to_general(order)
-    return render_order_page(request, order, model_admin, slug="payment", title="Record payment",
-                             template="admin/orders/order/action_form.html",
-                             context={"form": form, "submit": "Record payment",
-                                      "intro": f"Balance due: {order.currency} {order.balance_due}."})
+    paid = request.method == "POST" and form.is_valid()
+    if paid and _run(request, order, order_payment_record, "The payment was recorded.", **form.cleaned_data):
+        return _to_general(order)
+    return render_order_page(
+        request,
+        order,
+        model_admin,
+        slug="payment",
+        title="Record payment",
+        template="admin/orders/order/action_form.html",
+        context={
+            "form": form,
+            "submit": "Record payment",
+            "intro": f"Balance due: {order.currency} {order.balance_due}.",
+        },
+    )
 
 
 register(OrderPage("place", "Place order", place_view, permission="orders.place_order", tab=False, position=10))
 register(OrderPage("cancel", "Cancel order", cancel_view, permission="orders.cancel_order", tab=False, position=20))
-register(OrderPage("payment", "Record payment", payment_view, permission="orders.record_payment", tab=False,
-                   position=30))
+register(
+    OrderPage("payment", "Record payment", payment_view, permission="orders.record_payment", tab=False, position=30)
+)
 ACTION_SLUGS = ("place", "cancel", "payment")

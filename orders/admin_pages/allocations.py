@@ -6,9 +6,15 @@ from .rendering import render_order_page
 
 
 def allocations_view(request, order, model_admin):
-    return render_order_page(request, order, model_admin, slug="allocations", title="Allocations",
-                             template="admin/orders/order/allocations.html",
-                             context={"allocations": order_allocations_for_staff(order=order)})
+    return render_order_page(
+        request,
+        order,
+        model_admin,
+        slug="allocations",
+        title="Allocations",
+        template="admin/orders/order/allocations.html",
+        context={"allocations": order_allocations_for_staff(order=order)},
+    )
 
 
 register(OrderPage("allocations", "Allocations", allocations_view, permission="orders.view_allocation", position=20))

@@ -20,12 +20,23 @@ def articles_view(request, order, model_admin):
         return _cancel_units(request, order)
     can_cancel = order.status == Order.Status.PLACED and request.user.has_perm("orders.cancel_order")
     rows = [
-        {"line": line, "cancel_form": LineCancelForm(initial={"line": line.pk, "quantity": line.quantity_open},
-                                                     auto_id=False) if can_cancel and line.quantity_open else None}
+        {
+            "line": line,
+            "cancel_form": LineCancelForm(initial={"line": line.pk, "quantity": line.quantity_open}, auto_id=False)
+            if can_cancel and line.quantity_open
+            else None,
+        }
         for line in order_lines_for_staff(order=order)
     ]
-    return render_order_page(request, order, model_admin, slug=SLUG, title="Articles",
-                             template="admin/orders/order/articles.html", context={"rows": rows})
+    return render_order_page(
+        request,
+        order,
+        model_admin,
+        slug=SLUG,
+        title="Articles",
+        template="admin/orders/order/articles.html",
+        context={"rows": rows},
+    )
 
 
 def _cancel_units(request, order):
@@ -37,8 +48,14 @@ def _cancel_units(request, order):
         return redirect("admin:orders_order_page", order.pk, SLUG)
     data = form.cleaned_data
     try:
-        order_line_cancel(order_id=order.pk, line_id=data["line"], quantity=data["quantity"], reason=data["reason"],
-                          actor=request.user, source=OrderEvent.Source.ADMIN)
+        order_line_cancel(
+            order_id=order.pk,
+            line_id=data["line"],
+            quantity=data["quantity"],
+            reason=data["reason"],
+            actor=request.user,
+            source=OrderEvent.Source.ADMIN,
+        )
     except OrderError as exc:
         messages.error(request, str(exc))
     else:

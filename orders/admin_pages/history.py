@@ -19,15 +19,25 @@ def readable(value) -> str:
 
 def _event_rows(order):
     return [
-        {"event": event, "parameters": [(key.replace("_", " "), readable(value)) for key, value in event.parameters.items()]}
+        {
+            "event": event,
+            "parameters": [(key.replace("_", " "), readable(value)) for key, value in event.parameters.items()],
+        }
         for event in order_events_for_staff(order=order)
     ]
 
 
 def history_view(request, order, model_admin):
     context = {"events": _event_rows(order), "row_changes": order_row_history_for_staff(order=order)}
-    return render_order_page(request, order, model_admin, slug="history", title="History",
-                             template="admin/orders/order/history.html", context=context)
+    return render_order_page(
+        request,
+        order,
+        model_admin,
+        slug="history",
+        title="History",
+        template="admin/orders/order/history.html",
+        context=context,
+    )
 
 
 register(OrderPage("history", "History", history_view, permission="orders.view_orderevent", position=110))

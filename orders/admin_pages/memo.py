@@ -27,10 +27,13 @@ def memo_view(request, order, model_admin):
             else:
                 messages.success(request, "The memo was added.")
                 return redirect("admin:orders_order_page", order.pk, SLUG)
-    context = {"memos": order_memos_for_staff(order=order),
-               "form": form if request.user.has_perm("orders.add_memo") else None}
-    return render_order_page(request, order, model_admin, slug=SLUG, title="Memo",
-                             template="admin/orders/order/memo.html", context=context)
+    context = {
+        "memos": order_memos_for_staff(order=order),
+        "form": form if request.user.has_perm("orders.add_memo") else None,
+    }
+    return render_order_page(
+        request, order, model_admin, slug=SLUG, title="Memo", template="admin/orders/order/memo.html", context=context
+    )
 
 
 register(OrderPage(SLUG, "Memo", memo_view, permission="orders.view_ordermemo", position=90))

@@ -21,10 +21,20 @@ PLACEHOLDERS = (
 
 
 def placeholder_view(request, order, model_admin, *, slug: str, label: str, message: str):
-    return render_order_page(request, order, model_admin, slug=slug, title=label,
-                             template="admin/orders/order/placeholder.html", context={"message": message})
+    return render_order_page(
+        request,
+        order,
+        model_admin,
+        slug=slug,
+        title=label,
+        template="admin/orders/order/placeholder.html",
+        context={"message": message},
+    )
 
 
 for _slug, _label, _position, _message in PLACEHOLDERS:
-    register(OrderPage(_slug, _label, partial(placeholder_view, slug=_slug, label=_label, message=_message),
-                       position=_position))
+    register(
+        OrderPage(
+            _slug, _label, partial(placeholder_view, slug=_slug, label=_label, message=_message), position=_position
+        )
+    )

@@ -21,7 +21,9 @@ class OrderTab:
 ORDER_TABS: tuple[OrderTab, ...] = (
     OrderTab("all", "All", Q()),
     OrderTab("draft", "Draft", Q(status=S.DRAFT)),
-    OrderTab("awaiting_payment", "Awaiting payment", Q(status=S.PLACED, payment_status__in=[P.UNPAID, P.PARTIALLY_PAID])),
+    OrderTab(
+        "awaiting_payment", "Awaiting payment", Q(status=S.PLACED, payment_status__in=[P.UNPAID, P.PARTIALLY_PAID])
+    ),
     OrderTab(
         "awaiting_fulfilment",
         "Awaiting fulfilment",

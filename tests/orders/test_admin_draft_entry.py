@@ -19,10 +19,18 @@ def desk(db):
 
 def draft_post(customer, channel, lines, **fields):
     data = {
-        "customer": customer.pk, "channel": channel.pk, "external_reference": "", "payment_terms": "",
-        "shipping_fee": "4.95", "discount_amount": "0", "memo": "",
-        "lines-TOTAL_FORMS": str(len(lines)), "lines-INITIAL_FORMS": "0",
-        "lines-MIN_NUM_FORMS": "0", "lines-MAX_NUM_FORMS": "1000", "_save": "Save",
+        "customer": customer.pk,
+        "channel": channel.pk,
+        "external_reference": "",
+        "payment_terms": "",
+        "shipping_fee": "4.95",
+        "discount_amount": "0",
+        "memo": "",
+        "lines-TOTAL_FORMS": str(len(lines)),
+        "lines-INITIAL_FORMS": "0",
+        "lines-MIN_NUM_FORMS": "0",
+        "lines-MAX_NUM_FORMS": "1000",
+        "_save": "Save",
     }
     for prefix in ("billing", "shipping"):
         for part in ("name", "company", "street", "postal_code", "city", "country"):
@@ -56,7 +64,11 @@ def test_a_draft_with_a_product_line_and_a_custom_item_is_priced_from_shop_and_c
     assert order.billing_street == "Main street 1" and order.shipping_city == "Amsterdam"
     mug, wrap = order.lines.order_by("position")
     assert (mug.sku, mug.name, mug.unit_price, mug.tax_rate, mug.gross) == (
-        "MUG-1", "Mug", Decimal("12.50"), Decimal("21.00"), Decimal("25.00")
+        "MUG-1",
+        "Mug",
+        Decimal("12.50"),
+        Decimal("21.00"),
+        Decimal("25.00"),
     )
     assert (wrap.product, wrap.gross) == (None, Decimal("3.00"))
     assert order.total_gross == Decimal("32.95")
@@ -93,10 +105,23 @@ def test_changing_a_draft_reprices_it(client, desk, customer, channel, product, 
     # given
     draft = place_order([(product, 1)], place=False)
     line = draft.lines.get()
-    data = draft_post(customer, channel, [{"id": line.pk, "order": draft.pk, "product": product.pk, "quantity": "3",
-                                           "name": line.name, "unit_price": "12.50", "tax_rate": "21.00",
-                                           "discount_amount": "0.00"}],
-                      shipping_fee="0")
+    data = draft_post(
+        customer,
+        channel,
+        [
+            {
+                "id": line.pk,
+                "order": draft.pk,
+                "product": product.pk,
+                "quantity": "3",
+                "name": line.name,
+                "unit_price": "12.50",
+                "tax_rate": "21.00",
+                "discount_amount": "0.00",
+            }
+        ],
+        shipping_fee="0",
+    )
     data["lines-INITIAL_FORMS"] = "1"
     client.force_login(desk)
     # when
@@ -136,7 +161,9 @@ def test_saving_a_placed_order_by_hand_changes_nothing(client, desk, place_order
     )
     # then
     after = Order.objects.values().get(pk=order.pk)
-    assert {k: v for k, v in after.items() if k != "updated_at"} == {k: v for k, v in before.items() if k != "updated_at"}
+    assert {k: v for k, v in after.items() if k != "updated_at"} == {
+        k: v for k, v in before.items() if k != "updated_at"
+    }
 
 
 def test_orders_cannot_be_deleted_in_the_admin(client, superuser, place_order, product):

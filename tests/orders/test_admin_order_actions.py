@@ -139,7 +139,10 @@ def test_record_payment_pays_the_order(client, finance, place_order, product, lo
     assert order.payment_status == Order.PaymentStatus.PAID
     payment = OrderPayment.objects.get(order=order)
     assert (payment.amount, payment.method, payment.reference, payment.actor) == (
-        Decimal("25.00"), "bank transfer", "TX1", finance
+        Decimal("25.00"),
+        "bank transfer",
+        "TX1",
+        finance,
     )
 
 
@@ -167,14 +170,16 @@ def test_record_payment_without_permission_is_forbidden(client, desk, place_orde
 
 
 @pytest.mark.parametrize("transition", ["cancel", "place", "set_payment_status"])
-def test_a_hand_made_fsm_transition_post_changes_nothing(client, desk, warehouse, place_order, product, location,
-                                                         transition):
+def test_a_hand_made_fsm_transition_post_changes_nothing(
+    client, desk, warehouse, place_order, product, location, transition
+):
     # given: a clerk without cancel/place rights who may change orders
     factories.stock(product, location, 5)
     order = place_order([(product, 1)], place=transition != "cancel")
     user = factories.StaffFactory(email="changer@example.com")
-    user.user_permissions.add(*Group.objects.get(name="Order desk").permissions.exclude(
-        codename__in=["place_order", "cancel_order"]))
+    user.user_permissions.add(
+        *Group.objects.get(name="Order desk").permissions.exclude(codename__in=["place_order", "cancel_order"])
+    )
     client.force_login(user)
     before = Order.objects.values("status", "payment_status").get(pk=order.pk)
     # when

@@ -17,11 +17,14 @@ from django.db import transaction
 from django.db.models import F, Sum
 
 from catalog.models import Product, StockLevel
+from notifications.models import EmailKind
+from notifications.services import email_render
 from oms.money import ZERO, quantize
 
 from .. import events, hooks
 from ..exceptions import InvalidTransition, OrderError, OrderValidationError, StaleOrder
 from ..models import Allocation, Order, OrderEvent, OrderLine, StagedEdit
+from ..notify import order_email_context, order_notify
 from ..pricing import LINE_AMOUNT_FIELDS, TOTAL_FIELDS, order_price
 from .allocation import allocation_sync
 from .placement import line_fill_from_product
@@ -86,7 +89,7 @@ class EditPreview:
     totals: dict = field(default_factory=dict)
     lines: list[OrderLine] = field(default_factory=list)
     available: dict[int, int] = field(default_factory=dict)  # product id -> units this order could hold
-    email: tuple[str, str, str] | None = None  # (subject, text, html)
+    email: tuple[str, str, str] | None = None  # (subject, text, html) of the customer's e-mail
 
 
 class _Rollback(Exception):
@@ -298,16 +301,21 @@ def order_edit_commit(
     hooks.run_hooks("edit", order, actor)
     if actor is not None:
         StagedEdit.objects.filter(order=order, staff=actor).delete()
-    _notify(order=order, actor=actor, note=note, notify=notify, diff=diff)
+    # The outbox rows commit with the edit; the e-mail and webhooks go out after the commit.
+    order_notify(
+        order=order,
+        kind=EmailKind.ORDER_EDITED,
+        actor=actor,
+        extra_note=note,
+        send_email=notify,
+        extra_context={"changes": diff["summary"], "version": order.version},
+        source=source,
+    )
     return order
 
 
-def _notify(*, order, actor, note: str, notify: bool, diff: dict) -> None:
-    """The customer's "order edited" e-mail (unless staff chose not to notify) and the webhooks."""
-
-
-def _email_preview(order: Order, note: str) -> tuple[str, str, str] | None:
-    return None
+def _email_preview(order: Order, note: str) -> tuple[str, str, str]:
+    return email_render(kind=EmailKind.ORDER_EDITED, context=order_email_context(order), extra_note=note)
 
 
 # --- preview ------------------------------------------------------------------------------------------------

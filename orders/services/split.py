@@ -34,11 +34,13 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import F
 
+from notifications.models import EmailKind
 from oms.money import ZERO, allocate
 
 from .. import hooks
 from ..exceptions import InvalidTransition, OrderValidationError
 from ..models import ADDRESS_PARTS, Allocation, Order, OrderEvent, OrderLine, OrderPayment, SplitReason
+from ..notify import order_notify
 from ..pricing import LINE_AMOUNT_FIELDS, TOTAL_FIELDS, order_totals_from_lines
 from .status import order_statuses_refresh
 
@@ -255,7 +257,7 @@ def order_split(
         root.family_expected_total = total_before  # the first split of the family: this is the root
         root.save(update_fields=["family_expected_total"])
     moved = [
-        {"sku": line.sku, "name": line.name, "quantity": line.quantity_active, "total": line.gross}
+        {"sku": line.sku, "name": line.name, "quantity": line.quantity_active, "total": str(line.gross)}
         for line in child_lines
     ]
     common = {
@@ -272,9 +274,22 @@ def order_split(
         ]
     )
     hooks.run_hooks("split", child, actor)
-    _notify(order=order, child=child, actor=actor, note=note, notify=notify)
+    _notify(order=order, child=child, moved=moved, actor=actor, note=note, notify=notify, source=source)
     return child
 
 
-def _notify(*, order: Order, child: Order, actor, note: str, notify: bool) -> None:
-    """The customer's "order split" e-mail (about the new order) and the webhooks."""
+def _notify(*, order: Order, child: Order, moved: list[dict], actor, note: str, notify: bool, source: str) -> None:
+    """One "order split" e-mail about the original (naming the new order and what moved); webhooks for both."""
+    items = ", ".join(f"{m['quantity']} × {m['name']}" for m in moved)
+    extra_note = "\n\n".join(part for part in (note, f"Moved to the new order {child.number}: {items}.") if part)
+    context = {"split_order_number": child.number, "moved_lines": moved}
+    order_notify(
+        order=order,
+        kind=EmailKind.ORDER_SPLIT,
+        actor=actor,
+        extra_note=extra_note,
+        send_email=notify,
+        extra_context=context,
+        source=source,
+    )
+    order_notify(order=child, kind=EmailKind.ORDER_SPLIT, actor=actor, send_email=False, source=source)

@@ -314,3 +314,48 @@ def test_a_staged_edit_commits_and_is_then_gone(order, staff):
     assert not StagedEdit.objects.exists()
     event = order.events.get(type=OrderEvent.Type.EDITED)
     assert (event.parameters["note"], event.parameters["customer_notified"]) == ("Free shipping", False)
+
+
+@pytest.fixture
+def endpoint(db):
+    from notifications.models import WebhookEndpoint
+
+    return WebhookEndpoint.objects.create(
+        name="ERP", url="https://erp.example.com/hook", event_types=["order.order_edited", "order.order_split"]
+    )
+
+
+def test_commit_emails_the_customer_the_new_lines_with_the_note_and_tells_webhooks(order, staff, endpoint):
+    # given
+    from notifications.models import Message, WebhookDelivery
+
+    mug = _lines(order)["MUG-1"]
+    # when
+    _commit(order, EditChanges(quantities={mug.pk: 5}), actor=staff, note="We added two mugs as you asked.")
+    # then
+    message = Message.objects.get(kind="order_edited")
+    assert message.to == order.customer.email
+    assert "We added two mugs as you asked." in message.body_text
+    assert "5 x Mug (MUG-1)  EUR 62.50" in message.body_text and "Total: EUR 75.45" in message.body_text
+    delivery = WebhookDelivery.objects.get(event_type="order.order_edited")
+    assert (delivery.payload["order_number"], delivery.payload["version"]) == (order.number, 2)
+    assert order.events.filter(type=OrderEvent.Type.EMAIL_QUEUED, parameters__kind="order_edited").count() == 1
+
+
+def test_staff_may_choose_not_to_notify_the_customer_but_webhooks_still_hear(order, staff, endpoint):
+    from notifications.models import Message, WebhookDelivery
+
+    _commit(order, EditChanges(shipping_fee=Decimal("0")), actor=staff, notify=False)
+    assert not Message.objects.filter(kind__in=["order_edited", "order_split"]).exists()
+    assert WebhookDelivery.objects.filter(event_type="order.order_edited").count() == 1
+
+
+def test_preview_shows_the_customer_email_with_the_new_totals_and_the_note(order):
+    # given
+    mug = _lines(order)["MUG-1"]
+    # when
+    preview = order_edit_preview(order_id=order.pk, changes=EditChanges(quantities={mug.pk: 5}), note="Thanks!")
+    # then
+    subject, text, _ = preview.email
+    assert order.number in subject
+    assert "Thanks!" in text and "Total: EUR 75.45" in text

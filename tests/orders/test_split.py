@@ -166,8 +166,8 @@ def test_the_family_rule_reports_a_family_whose_money_does_not_add_up(order):
     # when: a raw write bypasses the services
     Order.objects.filter(pk=child.pk).update(total_gross=child.total_gross + Decimal("0.01"))
     # then
-    expected = order.total_gross + child.total_gross
     order.refresh_from_db()
+    expected = order.total_gross + child.total_gross
     assert split_family_total() == [
         f"Split family {order.number}: parts add up to {expected + Decimal('0.01')}, expected {expected}"
     ]
@@ -232,3 +232,25 @@ def test_the_open_units_of_a_partly_shipped_order_can_move_and_leave_it_shipped(
     assert order.fulfillment_status == Order.FulfillmentStatus.FULFILLED
     assert child.fulfillment_status == Order.FulfillmentStatus.UNFULFILLED
     assert Allocation.objects.get(line__order=child).quantity == 6
+
+
+def test_the_customer_is_told_about_the_split_and_webhooks_get_both_orders(order, staff):
+    # given
+    from notifications.models import Message, WebhookDelivery, WebhookEndpoint
+
+    WebhookEndpoint.objects.create(name="ERP", url="https://erp.example.com/h", event_types=["order.order_split"])
+    # when
+    child = _split(order, {_lines(order)["CUP-1"].pk: 2}, actor=staff, note="The cups come from our store.")
+    # then
+    message = Message.objects.get(kind="order_split")
+    assert "The cups come from our store." in message.body_text
+    assert f"Moved to the new order {child.number}: 2 × Cup." in message.body_text
+    numbers = {d.payload["order_number"] for d in WebhookDelivery.objects.filter(event_type="order.order_split")}
+    assert numbers == {order.number, child.number}
+
+
+def test_a_split_without_notifying_sends_no_email(order):
+    from notifications.models import Message
+
+    _split(order, {_lines(order)["CUP-1"].pk: 2}, notify=False)
+    assert not Message.objects.filter(kind__in=["order_edited", "order_split"]).exists()

@@ -285,3 +285,24 @@ def test_other_methods_are_405(client, method):
     # then
     assert response.status_code == 405
     assert response["Allow"] == "POST"
+
+
+@pytest.mark.django_db
+def test_an_import_that_loses_the_race_returns_the_winners_order_and_leaves_nothing(
+    post, product, location, monkeypatch
+):
+    # given: the first order exists, but the second request's lookup ran before it was committed
+    from orders.services import channel_import
+
+    stock(product, location, 10)
+    first = post(payload()).json()
+    lookups = iter([None])
+    real_existing = channel_import._existing
+    monkeypatch.setattr(channel_import, "_existing", lambda *args: next(lookups, None) or real_existing(*args))
+    # when
+    response = post(payload(customer={"email": "other@example.com", "name": "Other"}))
+    # then: the unique constraint turned the second insert away; its new customer was rolled back too
+    assert response.status_code == 200
+    assert response.json()["number"] == first["number"]
+    assert (Order.objects.count(), Customer.objects.count()) == (1, 1)
+    assert StockLevel.objects.get(product=product).allocated == 2

@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from orders.models import Order, SplitReason
+from orders.services.edit import EditChanges, order_edit_commit
 from orders.services.payments import order_payment_record
 from orders.services.shipping import order_lines_ship
 from orders.services.split import order_split
@@ -104,16 +105,21 @@ def test_order_page_shows_lines_totals_addresses_and_balance_due(
 
 
 @pytest.mark.django_db
-def test_order_page_of_an_edited_order_says_how_often_it_was_updated(customer_client, place_order, stocked):
-    # given: the page reads only `version` and the current rows; the edit service's own tests cover
-    # how they change, so here the version is set directly in the given-step
+def test_order_page_of_an_edited_order_shows_the_current_version(customer_client, place_order, stocked):
+    # given: placed with 2 mugs, edited to 5, then to 4
     order = place_order([(stocked, 2)])
-    Order.objects.filter(pk=order.pk).update(version=3)
+    line = order.lines.get()
+    for version, quantity in ((1, 5), (2, 4)):
+        order_edit_commit(
+            order_id=order.pk, changes=EditChanges(quantities={line.pk: quantity}), base_version=version, notify=False
+        )
     # when
     html = customer_client.get(detail_url(order)).content.decode()
     # then
-    assert "Updated 2 times" in html
-    assert "showing the current version" in html
+    assert "Updated 2 times" in html and "showing the current version" in html
+    qty_cell = html.split('data-label="Qty" class="num">')[1].split("<")[0]
+    assert qty_cell == "4"
+    assert "EUR 50.00" in html  # 4 × 12.50
 
 
 @pytest.mark.django_db

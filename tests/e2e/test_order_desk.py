@@ -1,0 +1,69 @@
+"""The order desk in Chromium: enter a manual order, place it, find it under its tab, read its history."""
+
+import re
+
+import pytest
+from django.contrib.auth.models import Group
+
+from orders.models import Order
+from tests import factories
+
+
+@pytest.fixture
+def desk_clerk(db):
+    user = factories.StaffFactory(email="clerk@example.com", first_name="Cora", last_name="Clerk")
+    user.groups.add(Group.objects.get(name="Order desk"))
+    return user
+
+
+def choose_autocomplete(page, select_id: str, term: str, option_text: str) -> None:
+    """Open the admin's select2 widget next to <select id=...>, type `term` and pick the option."""
+    page.locator(f"#{select_id} + .select2").click()
+    page.locator(".select2-container--open .select2-search__field").fill(term)
+    page.locator(".select2-results__option", has_text=option_text).click()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_clerk_enters_places_and_finds_a_manual_order(live_server, page, admin_login, desk_clerk):
+    # given
+    location = factories.StockLocationFactory(code="main", name="Main warehouse")
+    product = factories.ProductFactory(sku="MUG-RED", name="Red mug")
+    factories.stock(product, location, 10)
+    factories.ChannelFactory(code="phone", name="Phone")
+    factories.AddressFactory(customer__name="Ann Example", customer__email="ann@example.com")
+    admin_login(desk_clerk)
+
+    # when: the clerk types the order
+    page.goto(f"{live_server.url}/admin/orders/order/add/")
+    choose_autocomplete(page, "id_customer", "Ann", "Ann Example")
+    page.select_option("#id_channel", label="Phone")
+    page.fill("#id_shipping_fee", "4.95")
+    choose_autocomplete(page, "id_lines-0-product", "MUG-RED", "MUG-RED · Red mug")
+    page.fill("#id_lines-0-quantity", "2")
+    page.locator(".add-row a").click()
+    page.fill("#id_lines-1-name", "Gift wrapping")
+    page.fill("#id_lines-1-quantity", "1")
+    page.fill("#id_lines-1-unit_price", "3.00")
+    page.fill("#id_lines-1-tax_rate", "21")
+    page.click("input[name=_continue]")
+    page.wait_for_selector("text=was added successfully")
+    order = Order.objects.get()
+
+    # and places it
+    page.get_by_role("button", name="Place order").click()
+    page.wait_for_selector("text=was placed and its stock reserved")
+
+    # then: it waits for payment
+    page.goto(f"{live_server.url}/admin/orders/order/")
+    page.click("a[data-tab=awaiting_payment]")
+    page.wait_for_url(re.compile(r"tab=awaiting_payment"))
+    page.get_by_role("link", name=order.number, exact=True).click()
+
+    # and its history shows the placement
+    page.locator(".order-tabs a", has_text="History").click()
+    timeline = page.locator("table.order-events")
+    assert timeline.locator("tr.event-placed").count() == 1
+    assert "Cora Clerk" in timeline.locator("tr.event-placed").inner_text()
+    order.refresh_from_db()
+    assert order.status == Order.Status.PLACED
+    assert str(order.total_gross) == "27.95"  # 2 × 10.00 + 3.00 + 4.95 shipping

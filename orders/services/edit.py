@@ -369,7 +369,11 @@ def order_edit_preview(*, order_id: int, changes: EditChanges, note: str = "") -
 
 
 def staged_edit_get(*, order: Order, staff) -> StagedEdit:
+    """The staff member's stage for this order; an empty stage follows the order's current version."""
     staged, _ = StagedEdit.objects.get_or_create(order=order, staff=staff, defaults={"base_version": order.version})
+    if staged.base_version != order.version and EditChanges.from_json(staged.changes).is_empty():
+        staged.base_version = order.version
+        staged.save(update_fields=["base_version", "updated_at"])
     return staged
 
 

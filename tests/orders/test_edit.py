@@ -3,6 +3,8 @@
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
 
 from catalog.models import StockLevel
 from orders import hooks
@@ -20,6 +22,7 @@ from orders.services.edit import (
 )
 from orders.services.payments import order_payment_record
 from orders.services.shipping import order_lines_ship
+from tests import factories
 from tests.factories import ProductFactory, stock
 
 pytestmark = pytest.mark.django_db
@@ -359,3 +362,137 @@ def test_preview_shows_the_customer_email_with_the_new_totals_and_the_note(order
     subject, text, _ = preview.email
     assert order.number in subject
     assert "Thanks!" in text and "Total: EUR 75.45" in text
+
+
+# --- the Edit and Split pages in the admin ------------------------------------------------------------
+
+
+def _staff(email, *codenames):
+    user = factories.StaffFactory(email=email)
+    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="orders", codename__in=codenames))
+    return user
+
+
+@pytest.fixture
+def editor(db):
+    return _staff("editor@example.com", "view_order", "change_order", "edit_order", "split_order")
+
+
+@pytest.fixture
+def one_line_order(place_order, product, location):
+    factories.stock(product, location, 20)
+    return place_order([(product, 3)], shipping_fee=Decimal("4.95"))
+
+
+def _url(order, slug):
+    return reverse("admin:orders_order_page", args=(order.pk, slug))
+
+
+def test_staff_without_the_edit_permission_get_403_and_nothing_changes(client, one_line_order):
+    order = one_line_order
+    # given
+    client.force_login(_staff("viewer@example.com", "view_order", "change_order"))
+    line = order.lines.get()
+    # when
+    response = client.post(_url(order, "edit"), {"action": "commit", f"qty_{line.pk}": "5", "base_version": "1"})
+    # then
+    assert response.status_code == 403
+    assert client.get(_url(order, "split")).status_code == 403
+    order.refresh_from_db()
+    assert order.version == 1 and not StagedEdit.objects.exists()
+
+
+def test_staging_shows_the_new_totals_and_commit_saves_the_next_version(client, editor, one_line_order):
+    order = one_line_order
+    # given
+    client.force_login(editor)
+    line = order.lines.get()
+    # when: a change is staged (htmx partial update)
+    partial = client.post(
+        _url(order, "edit"), {"action": "update", f"qty_{line.pk}": "5", "notify": "on"}, HTTP_HX_REQUEST="true"
+    )
+    # then: the workspace alone comes back with the new total, and nothing was saved
+    assert partial.status_code == 200
+    assert b'id="new-total">67.45<' in partial.content and b"<html" not in partial.content
+    assert b"Your order" in partial.content  # the e-mail preview
+    order.refresh_from_db()
+    assert order.total_gross == Decimal("42.45")
+    # when: a custom item is added and the stage committed
+    client.post(
+        _url(order, "edit"),
+        {"action": "add_custom", f"qty_{line.pk}": "5", "custom_name": "Gift wrap", "custom_price": "2.50",
+         "custom_tax_rate": "21", "custom_qty": "1", "notify": "on"},
+    )  # fmt: skip
+    response = client.post(_url(order, "edit"), {"action": "commit", f"qty_{line.pk}": "5", "base_version": "1"})
+    # then
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert (order.version, order.total_gross) == (2, Decimal("69.95"))
+    assert not StagedEdit.objects.exists()
+
+
+def test_discard_drops_the_staged_changes(client, editor, one_line_order):
+    order = one_line_order
+    client.force_login(editor)
+    line = order.lines.get()
+    client.post(_url(order, "edit"), {"action": "update", f"qty_{line.pk}": "5"})
+    client.post(_url(order, "edit"), {"action": "discard"})
+    order.refresh_from_db()
+    assert order.version == 1 and not StagedEdit.objects.exists()
+
+
+def test_posted_address_fields_are_ignored_by_an_edit(client, editor, one_line_order):
+    order = one_line_order
+    client.force_login(editor)
+    client.post(_url(order, "edit"), {"action": "commit", "shipping_fee": "0", "shipping_street": "Elsewhere 9",
+                                      "base_version": "1"})  # fmt: skip
+    order.refresh_from_db()
+    assert (order.version, order.shipping_fee, order.shipping_street) == (2, Decimal("0.00"), "Main street 1")
+
+
+def test_a_stale_commit_is_refused_with_a_message_to_reload(client, editor, one_line_order):
+    order = one_line_order
+    # given: another staff member committed after this stage was made
+    client.force_login(editor)
+    line = order.lines.get()
+    client.post(_url(order, "edit"), {"action": "update", f"qty_{line.pk}": "5"})
+    from orders.services.edit import EditChanges, order_edit_commit
+
+    order_edit_commit(order_id=order.pk, changes=EditChanges(shipping_fee=Decimal("0")), base_version=1)
+    # when
+    response = client.post(
+        _url(order, "edit"), {"action": "commit", f"qty_{line.pk}": "5", "base_version": "1"}, follow=True
+    )
+    # then
+    assert "Reload the order" in response.content.decode()
+    line.refresh_from_db()
+    assert line.quantity == 3
+
+
+def test_the_split_page_moves_units_into_a_new_order(client, editor, one_line_order):
+    order = one_line_order
+    # given
+    client.force_login(editor)
+    line = order.lines.get()
+    # when
+    response = client.post(_url(order, "split"), {f"move_{line.pk}": "1", "reason": "ship_later", "note": ""})
+    # then
+    child = Order.objects.get(parent=order)
+    assert response.status_code == 302 and response["Location"].endswith(f"/{child.pk}/change/")
+    assert child.lines.get().quantity == 1
+
+
+def test_the_split_page_reports_a_refusal(client, editor, one_line_order):
+    order = one_line_order
+    client.force_login(editor)
+    line = order.lines.get()
+    response = client.post(_url(order, "split"), {f"move_{line.pk}": "3", "reason": "backorder"}, follow=True)
+    assert "would leave order" in response.content.decode()
+    assert not Order.objects.filter(parent=order).exists()
+
+
+def test_edit_and_split_buttons_show_on_the_order_for_staff_who_may_use_them(client, editor, one_line_order):
+    order = one_line_order
+    client.force_login(editor)
+    content = client.get(reverse("admin:orders_order_change", args=(order.pk,))).content.decode()
+    assert _url(order, "edit") in content and _url(order, "split") in content

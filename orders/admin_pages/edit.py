@@ -1,0 +1,168 @@
+"""Edit order: staff stage changes, see the new totals, stock and the customer's e-mail, then commit or discard.
+
+The staged changes live in a StagedEdit row per staff member, so the page works as plain form posts; with
+htmx every change re-renders only the workspace. The form carries the version the stage was based on, and
+the commit is refused (StaleOrder) when someone else committed in between.
+"""
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+
+from catalog.models import Product
+
+from ..exceptions import OrderError, OrderValidationError
+from ..services.edit import (
+    CustomItem,
+    EditChanges,
+    edit_refusal,
+    order_edit_preview,
+    parse_decimal,
+    staged_edit_commit,
+    staged_edit_discard,
+    staged_edit_get,
+    staged_edit_save,
+)
+from . import OrderPage, register
+from .rendering import render_order_page
+
+SLUG = "edit"
+
+
+def _int(value, label: str) -> int:
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise OrderValidationError(f"{label}: '{value}' is not a whole number.")
+
+
+def _changes_from_post(post, order, staged: EditChanges) -> EditChanges:
+    """Read the workspace form: current lines, staged additions, and at most one new product or custom item."""
+    changes = EditChanges()
+    for line in order.lines.all():
+        if f"qty_{line.pk}" in post:
+            quantity = _int(post[f"qty_{line.pk}"], f"Quantity of '{line.name}'")
+            if quantity != line.quantity_active:
+                changes.quantities[line.pk] = quantity
+    for product_id, quantity in staged.added.items():
+        quantity = _int(post.get(f"add_qty_{product_id}", quantity), "Quantity of an added product")
+        if quantity > 0:
+            changes.added[product_id] = quantity
+    for index, item in enumerate(staged.custom_items):
+        item.quantity = _int(post.get(f"custom_qty_{index}", item.quantity), f"Quantity of '{item.name}'")
+        if item.quantity > 0:
+            changes.custom_items.append(item)
+    fee = post.get("shipping_fee", "").strip()
+    if fee and parse_decimal(fee, "Shipping fee") != order.shipping_fee:
+        changes.shipping_fee = parse_decimal(fee, "Shipping fee")
+    if post.get("new_sku", "").strip():
+        product = Product.objects.filter(sku__iexact=post["new_sku"].strip(), active=True).first()
+        if product is None:
+            raise OrderValidationError(f"No product for sale with SKU '{post['new_sku'].strip()}'.")
+        changes.added[product.pk] = changes.added.get(product.pk, 0) + _int(post.get("new_qty") or 1, "Quantity")
+    if post.get("custom_name", "").strip():
+        changes.custom_items.append(
+            CustomItem(
+                name=post["custom_name"].strip(),
+                unit_price=parse_decimal(post.get("custom_price") or "0", "Price"),
+                tax_rate=parse_decimal(post.get("custom_tax_rate") or "0", "Tax rate"),
+                quantity=_int(post.get("custom_qty") or 1, "Quantity"),
+            )
+        )
+    return changes
+
+
+def _workspace_context(order, staged) -> dict:
+    """Rows for the form: each line with its staged quantity, new amount and the stock it could hold."""
+    changes = EditChanges.from_json(staged.changes)
+    preview = order_edit_preview(order_id=order.pk, changes=changes, note=staged.note)
+    lines = list(order.lines.select_related("product").order_by("position", "pk"))
+    after = {line.pk: line for line in preview.lines}
+    existing = {line.pk for line in lines}
+    new_lines = [line for line in preview.lines if line.pk not in existing] if preview.diff else []
+    products = Product.objects.in_bulk(list(changes.added))
+    additions = [
+        {"key": f"add_qty_{pk}", "name": products[pk].name, "sku": products[pk].sku, "quantity": quantity,
+         "unit_price": products[pk].unit_price, "available": preview.available.get(pk, 0)}
+        for pk, quantity in changes.added.items() if pk in products
+    ] + [
+        {"key": f"custom_qty_{index}", "name": item.name, "sku": "", "quantity": item.quantity,
+         "unit_price": item.unit_price, "available": None}
+        for index, item in enumerate(changes.custom_items)
+    ]  # fmt: skip
+    for row, line in zip(additions, new_lines, strict=False):
+        row["new_total"] = line.gross
+    for row in additions:
+        row["short"] = row["available"] is not None and row["quantity"] > row["available"]
+    rows = [
+        {
+            "line": line,
+            "quantity": changes.quantities.get(line.pk, line.quantity_active),
+            "new_total": after[line.pk].gross if preview.diff and line.pk in after else None,
+            "available": preview.available.get(line.product_id) if line.product_id else None,
+        }
+        for line in lines
+    ]
+    for row in rows:
+        open_wanted = row["quantity"] - row["line"].quantity_shipped
+        row["short"] = row["available"] is not None and open_wanted > row["available"]
+    return {
+        "staged": staged,
+        "preview": preview,
+        "rows": rows,
+        "additions": additions,
+        "balance": _balance(preview),
+        "stale": staged.base_version != order.version,
+        "refusal": edit_refusal(order),
+    }
+
+
+def _balance(preview) -> dict | None:
+    if not preview.diff:
+        return None
+    due = preview.diff["balance_due"]
+    if due < 0:
+        return {"label": "Owed to the customer", "amount": -due}
+    return {"label": "Balance due", "amount": due}
+
+
+def _post(request, order, staged):
+    action = request.POST.get("action", "update")
+    if action == "discard":
+        staged_edit_discard(order=order, staff=request.user)
+        messages.info(request, "The staged changes were discarded; the order is unchanged.")
+        return redirect("admin:orders_order_change", order.pk)
+    try:
+        changes = _changes_from_post(request.POST, order, EditChanges.from_json(staged.changes))
+        notify = request.POST.get("notify") == "on"
+        staged = staged_edit_save(staged=staged, changes=changes, note=request.POST.get("note", ""), notify=notify)
+        if action == "commit":
+            base_version = _int(request.POST.get("base_version", ""), "Version")
+            order = staged_edit_commit(staged=staged, base_version=base_version, actor=request.user)
+            messages.success(request, f"{order} was saved as version {order.version}.")
+            return redirect("admin:orders_order_change", order.pk)
+    except OrderError as error:
+        messages.error(request, error.message)
+    return None
+
+
+def edit_view(request, order, model_admin):
+    staged = staged_edit_get(order=order, staff=request.user)
+    if request.method == "POST":
+        response = _post(request, order, staged)
+        if response is not None:
+            return response
+        staged.refresh_from_db()
+        order.refresh_from_db()
+        if not request.htmx:
+            return redirect("admin:orders_order_page", order.pk, SLUG)
+    context = {"order": order, **_workspace_context(order, staged)}
+    if request.htmx:
+        return TemplateResponse(request, "admin/orders/order/edit_workspace.html", context)
+    return render_order_page(
+        request, order, model_admin, slug=SLUG, title="Edit order", template="admin/orders/order/edit.html",
+        context=context,
+    )  # fmt: skip
+
+
+register(OrderPage(SLUG, "Edit order", edit_view, permission="orders.edit_order", tab=False, position=10))

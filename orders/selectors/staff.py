@@ -82,14 +82,24 @@ class RowChange:
     changes: list  # [(field, old, new)]
 
 
+def _changed_fields(record, previous) -> list[tuple[str, object, object]]:
+    # Not simple-history's diff_against: it skips fields the admin cannot edit (number, totals,
+    # statuses), and those are exactly what services change.
+    return [
+        (field.name, getattr(previous, field.attname), getattr(record, field.attname))
+        for field in record.tracked_fields
+        if getattr(previous, field.attname) != getattr(record, field.attname)
+    ]
+
+
 def _with_changes(records, subject) -> list[RowChange]:
     """Pair each history record with the one before it of the same row; diffs need no queries then."""
     rows: list[RowChange] = []
     for _, group in groupby(sorted(records, key=lambda r: (r.id, r.history_date, r.history_id)), key=lambda r: r.id):
         previous = None
         for record in group:
-            changes = [] if previous is None else record.diff_against(previous).changes
-            rows.append(RowChange(record, subject(record), [(c.field, c.old, c.new) for c in changes]))
+            changes = [] if previous is None else _changed_fields(record, previous)
+            rows.append(RowChange(record, subject(record), changes))
             previous = record
     return rows
 

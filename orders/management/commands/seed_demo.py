@@ -146,7 +146,10 @@ class Command(BaseCommand):
         for code, token in tokens.items():
             self.stdout.write(f"API token of channel '{code}' (shown once, stored only as a hash): {token}")
         if not tokens:
-            self.stdout.write("Channel API tokens were issued on the first run (only their hashes are stored).")
+            self.stdout.write(
+                "Channel API tokens were printed on the first run (only their hashes are stored); "
+                "a manager issues a new one in the admin under Channels."
+            )
 
 
 def _shop() -> ShopSettings:

@@ -12,7 +12,7 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from .api_forms import validate_order_payload
-from .exceptions import OrderError
+from .exceptions import OrderError, StockUnavailable
 from .models import Channel, Order
 from .services.channel_import import order_import
 
@@ -74,6 +74,18 @@ def order_json(order: Order) -> dict:
     }
 
 
+def _shortages_with_line_indexes(details: list[dict], lines: list[dict]) -> list[dict]:
+    """Name short lines by their indexes in the request (the rolled-back line ids mean nothing to a channel).
+
+    A SKU sent on several lines names all of them: the shortage is that SKU's.
+    """
+    return [
+        {"lines": [i for i, line in enumerate(lines) if line.get("sku") == shortage["sku"]]}
+        | {key: value for key, value in shortage.items() if key != "line_id"}
+        for shortage in details
+    ]
+
+
 @csrf_exempt
 def order_import_view(request):
     if request.method != "POST":
@@ -94,6 +106,10 @@ def order_import_view(request):
         return _error(400, "invalid", "The order has errors.", errors=errors)
     try:
         order, created = order_import(channel=channel, payload=payload, actor=None)
+    except StockUnavailable as exc:
+        return _error(
+            exc.http_status, exc.code, exc.message, details=_shortages_with_line_indexes(exc.details, payload["lines"])
+        )
     except OrderError as exc:
         return _error(exc.http_status, exc.code, exc.message, details=exc.details)
     return JsonResponse(order_json(order), status=201 if created else 200)

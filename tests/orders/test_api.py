@@ -252,14 +252,16 @@ def test_not_enough_stock_is_409_naming_the_lines_and_changes_nothing(post, prod
     stock(product, location, 10)
     stock(cup, location, 1)
     movements = StockMovement.objects.count()
-    body = payload(lines=[{"sku": "MUG-1", "quantity": 2}, {"sku": "CUP-1", "quantity": 3}])
+    body = payload(
+        lines=[{"sku": "CUP-1", "quantity": 1}, {"sku": "MUG-1", "quantity": 2}, {"sku": "CUP-1", "quantity": 3}]
+    )
     # when
     response = post(body)
     # then
     assert response.status_code == 409
     data = response.json()
     assert data["error"] == "insufficient_stock"
-    assert [(d["sku"], d["requested"], d["available"]) for d in data["details"]] == [("CUP-1", 3, 1)]
+    assert data["details"] == [{"lines": [0, 2], "sku": "CUP-1", "name": "Cup", "requested": 3, "available": 0}]
     assert (Order.objects.count(), Customer.objects.count()) == (0, 0)
     assert StockMovement.objects.count() == movements
     assert StockLevel.objects.get(product=product).allocated == 0

@@ -206,6 +206,29 @@ def _summary(entry: dict) -> str:
     )
 
 
+STORED_FIELDS = ["quantity", "quantity_canceled", *LINE_AMOUNT_FIELDS]
+
+
+def _stored(line: OrderLine) -> dict:
+    return {name: getattr(line, name) for name in STORED_FIELDS}
+
+
+def _save_changed(lines: list[OrderLine], stored: dict[int, dict]) -> None:
+    """One UPDATE for the lines whose stored values changed, of only the fields that changed.
+
+    A re-shared order discount may move many lines by a cent, but an order without one touches only the
+    edited lines; either way the statement stays one, and small.
+    """
+    changed, fields = [], set()
+    for line in lines:
+        diff = {name for name, value in stored[line.pk].items() if getattr(line, name) != value}
+        if diff:
+            changed.append(line)
+            fields |= diff
+    if changed:
+        OrderLine.objects.bulk_update(changed, sorted(fields))
+
+
 def _apply(order: Order, changes: EditChanges, *, actor) -> dict:
     """Apply the changes to the locked order and return the diff. Raises OrderError; the caller rolls back."""
     reason = edit_refusal(order)
@@ -214,6 +237,7 @@ def _apply(order: Order, changes: EditChanges, *, actor) -> dict:
     lines = list(order.lines.select_related("product").order_by("position", "pk"))
     by_id = {line.pk: line for line in lines}
     before = {line.pk: _snapshot(line) for line in lines}
+    stored = {line.pk: _stored(line) for line in lines}
     old_totals = _totals(order)
     touched = []
     for line_id, quantity in sorted(changes.quantities.items()):
@@ -230,7 +254,7 @@ def _apply(order: Order, changes: EditChanges, *, actor) -> dict:
     line_diff = [d for line in [*lines, *new] if (d := _line_diff(line, before.get(line.pk)))]
     if not line_diff and order.shipping_fee == old_totals["shipping_fee"]:
         raise OrderValidationError("Nothing to commit: the staged changes leave the order as it is.")
-    OrderLine.objects.bulk_update(lines, ["quantity", "quantity_canceled", *LINE_AMOUNT_FIELDS])
+    _save_changed(lines, stored)
     OrderLine.objects.bulk_create(new)
     for entry, line in zip(line_diff[len(line_diff) - len(new) :], new, strict=True):
         entry["line_id"] = line.pk

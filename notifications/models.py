@@ -26,8 +26,13 @@ class EmailKind(models.TextChoices):
     FREE_TEXT = "free_text", "Free text"
 
 
-# Webhook event types: one per e-mail kind on the order topic ("order.order_placed", ...).
-WEBHOOK_EVENT_TYPES = [f"order.{kind}" for kind in EmailKind.values]
+def webhook_event_type(kind: str) -> str:
+    """The webhook event of an e-mail kind: "order_placed" -> "order.placed", "invoice_sent" -> "invoice.sent"."""
+    return kind.replace("_", ".", 1)
+
+
+# Free-text e-mails are a conversation with the customer, not an event other systems subscribe to.
+WEBHOOK_EVENT_TYPES = [webhook_event_type(kind) for kind in EmailKind.values if kind != EmailKind.FREE_TEXT]
 
 
 class EmailTemplate(models.Model):

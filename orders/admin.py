@@ -9,7 +9,7 @@ from django.urls import path
 from . import admin_pages
 from .admin_pages.general import order_object_tools
 from .exceptions import OrderError
-from .forms import DraftLineForm, DraftOrderForm
+from .forms import DraftLineForm, DraftLineFormSet, DraftOrderForm
 from .models import Address, Channel, Customer, Order, OrderLine, OrderPayment
 from .selectors.staff import ORDER_TABS, ORDER_TABS_BY_SLUG, order_list_for_staff, order_list_for_tab, order_tab_counts
 from .services.channels import channel_token_issue
@@ -90,6 +90,7 @@ class OrderLineInline(admin.TabularInline):
 
     model = OrderLine
     form = DraftLineForm
+    formset = DraftLineFormSet
     autocomplete_fields = ("product",)
     extra = 1
     draft_fields = ("product", "name", "quantity", "unit_price", "discount_amount", "tax_rate")

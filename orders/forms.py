@@ -4,7 +4,9 @@ from decimal import Decimal
 
 from django import forms
 
+from .exceptions import OrderValidationError
 from .models import ADDRESS_PARTS, Order, OrderLine, PaymentTerms
+from .pricing import validate_amounts
 
 ZERO = Decimal("0.00")
 
@@ -79,6 +81,34 @@ class DraftLineForm(forms.ModelForm):
         for name in ("name", "unit_price", "tax_rate"):
             if name not in self.changed_data:
                 data[name] = "" if name == "name" else None
+
+
+class DraftLineFormSet(forms.BaseInlineFormSet):
+    """Checks the draft's discounts against its lines before anything is saved, so a refused discount
+    comes back as a form error with everything the clerk typed still in the form."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors) or self.instance.status != Order.Status.DRAFT:
+            return
+        lines = []
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE"):
+                continue
+            line = OrderLine(
+                quantity=data.get("quantity") or 0,
+                name=data.get("name") or "",
+                unit_price=data.get("unit_price"),
+                discount_amount=data.get("discount_amount") or ZERO,
+            )
+            if line.unit_price is None and data.get("product") is not None:
+                line.unit_price = data["product"].unit_price
+            lines.append(line)
+        try:
+            validate_amounts(self.instance, lines)
+        except OrderValidationError as exc:
+            raise forms.ValidationError(exc.message) from exc
 
 
 class OrderCancelForm(forms.Form):

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 
-from notifications.models import EmailKind
+from notifications.models import EmailKind, webhook_event_type
 from notifications.previews import register_preview_provider
 from notifications.services import email_enqueue, webhook_event_enqueue
 from oms.models import ShopSettings
@@ -94,7 +94,7 @@ def order_notify(
     extra_context: dict | None = None,
     source: str = OrderEvent.Source.SYSTEM,
 ) -> None:
-    """Queue the customer's `kind` e-mail and the webhook event "order.<kind>" for this order.
+    """Queue the customer's `kind` e-mail and the webhook event ("order_edited" -> "order.edited") for this order.
 
     Call inside the service's transaction, after it locked the order. Free-text e-mails are a
     conversation with the customer, not an order event, so they raise no webhook.
@@ -115,7 +115,10 @@ def order_notify(
         )
     if kind != EmailKind.FREE_TEXT:
         webhook_event_enqueue(
-            event_type=f"order.{kind}", payload=_webhook_payload(order, kind, context), topic="order", topic_id=order.pk
+            event_type=webhook_event_type(kind),
+            payload=_webhook_payload(order, kind, context),
+            topic="order",
+            topic_id=order.pk,
         )
 
 

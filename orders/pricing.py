@@ -18,6 +18,14 @@ def line_base(line) -> Decimal:
     return quantize(line.unit_price * line.quantity_active - line.discount_amount)
 
 
+def line_discount_follow(line, new_active_quantity: int) -> None:
+    """Before a line loses active units (cancelled, edited down, removed), shrink its line discount pro
+    rata, so that a discount given on four units is not charged against the one that is left."""
+    active = line.quantity_active
+    if 0 <= new_active_quantity < active:
+        line.discount_amount -= quantize(line.discount_amount * (active - new_active_quantity) / active)
+
+
 def price_line(line, *, includes_tax: bool) -> None:
     amount = line_base(line) - line.order_discount_share
     line.net, line.tax, line.gross = tax_split(amount=amount, rate=line.tax_rate, includes_tax=includes_tax)
@@ -25,7 +33,7 @@ def price_line(line, *, includes_tax: bool) -> None:
 
 def validate_amounts(order, lines: Sequence) -> None:
     for line in lines:
-        if line.discount_amount > quantize(line.unit_price * line.quantity):
+        if line.discount_amount > quantize(line.unit_price * line.quantity_active):
             raise OrderValidationError(
                 f"Line '{line.name}': the discount {line.discount_amount} is more than the line's value."
             )

@@ -1,3 +1,4 @@
+import importlib
 import os
 from decimal import Decimal
 
@@ -32,6 +33,28 @@ def pytest_sessionfinish(session, exitstatus):
     if os.environ.get("OMS_FORBID_SKIPS") == "1" and _skipped:
         print(f"\nOMS_FORBID_SKIPS: {len(_skipped)} test(s) skipped: " + ", ".join(_skipped[:20]))
         session.exitstatus = 1
+
+
+@pytest.fixture(autouse=True)
+def _data_migrations_after_flush(request):
+    """Transactional tests flush every table, and with it the rows that data migrations made (staff
+    groups, default e-mail templates). Put them back for the next test, as a fresh database has them."""
+    if request.node.get_closest_marker("django_db") is None and "db" not in request.fixturenames:
+        return
+    request.getfixturevalue("_django_db_helper")
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    if Group.objects.exists():
+        return
+    for module, function in DATA_MIGRATIONS:
+        getattr(importlib.import_module(module), function)(apps, None)
+
+
+DATA_MIGRATIONS = [
+    ("oms.migrations.0002_staff_groups", "create_groups"),
+    ("notifications.migrations.0002_default_templates", "create_defaults"),
+]
 
 
 @pytest.fixture

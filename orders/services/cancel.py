@@ -6,7 +6,7 @@ from django_fsm import can_proceed
 from .. import events
 from ..exceptions import InvalidTransition, OrderValidationError
 from ..models import Order, OrderEvent, OrderLine
-from ..pricing import LINE_AMOUNT_FIELDS, TOTAL_FIELDS, order_price
+from ..pricing import LINE_AMOUNT_FIELDS, TOTAL_FIELDS, line_discount_follow, order_price
 from .allocation import allocation_sync
 from .split import family_expected_adjust
 from .status import order_statuses_refresh
@@ -57,10 +57,11 @@ def order_line_cancel(
         raise OrderValidationError(f"Order {order.number} has no line {line_id}.")
     if quantity < 1 or quantity > line.quantity_open:
         raise OrderValidationError(f"Line '{line.name}': choose between 1 and {line.quantity_open} units to cancel.")
+    line_discount_follow(line, line.quantity_active - quantity)
     line.quantity_canceled += quantity
     total_before = order.total_gross
     order_price(order, lines)
-    OrderLine.objects.bulk_update(lines, ["quantity_canceled", *LINE_AMOUNT_FIELDS])
+    OrderLine.objects.bulk_update(lines, ["quantity_canceled", "discount_amount", *LINE_AMOUNT_FIELDS])
     _, released = allocation_sync(order=order, lines=lines, actor=actor)
     changed = order_statuses_refresh(order, lines)
     order.save(update_fields=[*TOTAL_FIELDS, *changed, "updated_at"])

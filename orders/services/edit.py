@@ -25,7 +25,7 @@ from .. import events, hooks
 from ..exceptions import InvalidTransition, OrderError, OrderValidationError, StaleOrder
 from ..models import Allocation, Order, OrderEvent, OrderLine, StagedEdit
 from ..notify import order_email_context, order_notify
-from ..pricing import LINE_AMOUNT_FIELDS, TOTAL_FIELDS, order_price
+from ..pricing import LINE_AMOUNT_FIELDS, TOTAL_FIELDS, line_discount_follow, order_price
 from .allocation import allocation_sync
 from .placement import line_fill_from_product
 from .split import family_expected_adjust
@@ -122,6 +122,7 @@ def _set_quantity(line: OrderLine, quantity: int) -> None:
             f"Line '{line.name}': {line.quantity_shipped} unit(s) were already shipped; "
             f"the quantity cannot go below {line.quantity_shipped}."
         )
+    line_discount_follow(line, quantity)
     if quantity == 0:
         line.quantity_canceled = line.quantity  # removed: kept on the order with every unit cancelled
     else:
@@ -206,7 +207,7 @@ def _summary(entry: dict) -> str:
     )
 
 
-STORED_FIELDS = ["quantity", "quantity_canceled", *LINE_AMOUNT_FIELDS]
+STORED_FIELDS = ["quantity", "quantity_canceled", "discount_amount", *LINE_AMOUNT_FIELDS]
 
 
 def _stored(line: OrderLine) -> dict:

@@ -84,12 +84,12 @@ def test_a_worker_retries_a_receiver_that_answers_500_twice_and_logs_three_attem
 ):
     # given
     receiver = receiver_factory(statuses=[500, 500])
-    WebhookEndpoint.objects.create(name="ERP", url=receiver.url, secret="s", event_types=["order.order_placed"])
+    WebhookEndpoint.objects.create(name="ERP", url=receiver.url, secret="s", event_types=["order.placed"])
     env = _worker_env(smtp_sink, tmp_path, OMS_OUTBOX_BACKOFF_SECONDS="0.3")
     with celery_broker(worker_redis), celery_worker(broker_url=worker_redis, log_path=tmp_path / "w.log", env=env):
         # when: the retries are scheduled through the broker with backoff
         with transaction.atomic():
-            [delivery] = webhook_event_enqueue(event_type="order.order_placed", payload={"n": 1})
+            [delivery] = webhook_event_enqueue(event_type="order.placed", payload={"n": 1})
         _wait_until(lambda: WebhookDelivery.objects.get(pk=delivery.pk).status == WebhookDelivery.Status.SENT)
     # then
     assert list(delivery.attempts.values_list("status_code", flat=True)) == [500, 500, 200]

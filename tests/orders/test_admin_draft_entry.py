@@ -88,16 +88,33 @@ def test_a_custom_item_without_a_price_is_refused(client, desk, customer, channe
     assert not Order.objects.exists()
 
 
-def test_a_discount_larger_than_the_goods_is_reported_and_saves_nothing(client, desk, customer, channel, product):
+def test_a_discount_larger_than_the_goods_is_a_form_error_that_keeps_the_input(
+    client, desk, customer, channel, product
+):
     # given
     lines = [{"product": product.pk, "quantity": "1"}]
     client.force_login(desk)
     # when
     response = client.post(
-        reverse("admin:orders_order_add"), draft_post(customer, channel, lines, discount_amount="99"), follow=True
+        reverse("admin:orders_order_add"), draft_post(customer, channel, lines, discount_amount="99")
     )
+    # then: the form comes back with the error and what was typed, and nothing is saved
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "is more than the goods&#x27; value" in html
+    assert 'name="discount_amount" value="99"' in html
+    assert not Order.objects.exists()
+
+
+def test_a_line_discount_larger_than_the_line_is_a_form_error(client, desk, customer, channel, product):
+    # given
+    lines = [{"product": product.pk, "quantity": "2", "discount_amount": "30.00"}]
+    client.force_login(desk)
+    # when
+    response = client.post(reverse("admin:orders_order_add"), draft_post(customer, channel, lines))
     # then
-    assert any("is more than the goods' value" in str(m) for m in response.context["messages"])
+    assert response.status_code == 200
+    assert "the discount 30.00 is more than the line&#x27;s value" in response.content.decode()
     assert not Order.objects.exists()
 
 

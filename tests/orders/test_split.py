@@ -238,14 +238,14 @@ def test_the_customer_is_told_about_the_split_and_webhooks_get_both_orders(order
     # given
     from notifications.models import Message, WebhookDelivery, WebhookEndpoint
 
-    WebhookEndpoint.objects.create(name="ERP", url="https://erp.example.com/h", event_types=["order.order_split"])
+    WebhookEndpoint.objects.create(name="ERP", url="https://erp.example.com/h", event_types=["order.split"])
     # when
     child = _split(order, {_lines(order)["CUP-1"].pk: 2}, actor=staff, note="The cups come from our store.")
     # then
     message = Message.objects.get(kind="order_split")
     assert "The cups come from our store." in message.body_text
     assert f"Moved to the new order {child.number}: 2 × Cup." in message.body_text
-    numbers = {d.payload["order_number"] for d in WebhookDelivery.objects.filter(event_type="order.order_split")}
+    numbers = {d.payload["order_number"] for d in WebhookDelivery.objects.filter(event_type="order.split")}
     assert numbers == {order.number, child.number}
 
 

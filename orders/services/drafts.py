@@ -9,7 +9,7 @@ from oms.models import ShopSettings
 from .. import events
 from ..exceptions import InvalidTransition
 from ..models import ADDRESS_PARTS, Order, OrderEvent, OrderLine
-from .placement import _default_address, _set_address, line_fill_from_product, order_draft_reprice
+from .placement import customer_default_address, line_fill_from_product, order_address_set, order_draft_reprice
 
 
 def _address_is_empty(order: Order, kind: str) -> bool:
@@ -24,9 +24,9 @@ def _fill_defaults(order: Order, shop: ShopSettings) -> None:
     if not order.payment_terms:
         order.payment_terms = order.customer.payment_terms
     if _address_is_empty(order, "billing"):
-        _set_address(order, "billing", _default_address(order.customer, "billing"))
+        order_address_set(order, "billing", customer_default_address(order.customer, "billing"))
     if _address_is_empty(order, "shipping"):
-        _set_address(order, "shipping", _default_address(order.customer, "shipping"))
+        order_address_set(order, "shipping", customer_default_address(order.customer, "shipping"))
 
 
 def _lock_draft(order: Order) -> None:

@@ -14,7 +14,7 @@ from oms.money import ZERO
 
 from .. import events
 from ..exceptions import InvalidTransition, OrderValidationError
-from ..models import ADDRESS_PARTS, Channel, Customer, Order, OrderEvent, OrderLine, PaymentTerms
+from ..models import ADDRESS_PARTS, Address, Channel, Customer, Order, OrderEvent, OrderLine, PaymentTerms
 from ..notify import order_notify
 from ..pricing import LINE_AMOUNT_FIELDS, TOTAL_FIELDS, order_price
 from .allocation import allocation_sync
@@ -50,15 +50,18 @@ def order_number_for(order: Order) -> str:
     return str(10000 + order.pk)
 
 
-def _default_address(customer: Customer, kind: str) -> dict:
+def customer_default_address(customer: Customer, kind: str, addresses: list[Address] | None = None) -> dict:
+    """The customer's default billing or shipping address as order fields (`addresses`: already fetched)."""
+    if addresses is None:
+        addresses = list(customer.addresses.all())
     flag = "is_default_billing" if kind == "billing" else "is_default_shipping"
-    address = customer.addresses.filter(**{flag: True}).first() or customer.addresses.first()
+    address = next((a for a in addresses if getattr(a, flag)), addresses[0] if addresses else None)
     if address is None:
         return {"name": customer.name, "company": customer.company}
     return {part: getattr(address, part) for part in ADDRESS_PARTS}
 
 
-def _set_address(order: Order, kind: str, values: dict) -> None:
+def order_address_set(order: Order, kind: str, values: dict) -> None:
     for part in ADDRESS_PARTS:
         setattr(order, f"{kind}_{part}", (values.get(part) or "")[: Order._meta.get_field(f"{kind}_{part}").max_length])
 
@@ -118,18 +121,23 @@ def order_create(*, data: OrderInput, actor=None, source: str = Source.ADMIN, pl
         memo=data.memo,
         created_by=actor,
     )
-    _set_address(order, "billing", data.billing or _default_address(data.customer, "billing"))
-    _set_address(order, "shipping", data.shipping or data.billing or _default_address(data.customer, "shipping"))
+    addresses = [] if data.billing and data.shipping else list(data.customer.addresses.all())
+    order_address_set(order, "billing", data.billing or customer_default_address(data.customer, "billing", addresses))
+    order_address_set(
+        order,
+        "shipping",
+        data.shipping or data.billing or customer_default_address(data.customer, "shipping", addresses),
+    )
     lines = [_build_line(order, position, line) for position, line in enumerate(data.lines, start=1)]
     order_price(order, lines)
     order.save()
     order.number = order_number_for(order)
     order.save(update_fields=["number"])
     OrderLine.objects.bulk_create(lines)
-    events.order_draft_created_event(order=order, actor=actor, source=source)
     if place:
-        order_place(order_id=order.pk, actor=actor, source=source)
-        order.refresh_from_db()
+        # Nobody else can see this order before the transaction commits: no lock, no re-read needed.
+        return _place(order, lines, shop=shop, actor=actor, source=source)
+    events.order_draft_created_event(order=order, actor=actor, source=source)
     return order
 
 
@@ -170,17 +178,22 @@ def order_place(*, order_id: int, actor=None, source: str = Source.ADMIN) -> Ord
     if not can_proceed(order.place):
         raise InvalidTransition(f"Order {order.number} is {order.get_status_display().lower()} and cannot be placed.")
     lines = list(order.lines.select_related("product__tax_rate").order_by("position", "pk"))
+    for line in lines:
+        line_fill_from_product(line)  # a draft takes the catalogue's current values until it is placed
+    order_price(order, lines)
+    OrderLine.objects.bulk_update(lines, ["sku", "name", "unit_price", "tax_rate", *LINE_AMOUNT_FIELDS])
+    return _place(order, lines, shop=ShopSettings.load(), actor=actor, source=source)
+
+
+def _place(order: Order, lines: list[OrderLine], *, shop: ShopSettings, actor, source: str) -> Order:
+    """Reserve, move to placed, record and confirm; the caller priced the lines and owns the transaction."""
     if not lines:
         raise OrderValidationError(f"Order {order.number} has no lines.")
     if not order.billing_name or not order.shipping_name:
         raise OrderValidationError(f"Order {order.number} needs a billing and a shipping address.")
-    for line in lines:
-        line_fill_from_product(line)
-    order_price(order, lines)
-    OrderLine.objects.bulk_update(lines, ["sku", "name", "unit_price", "tax_rate", *LINE_AMOUNT_FIELDS])
     reserved, _ = allocation_sync(order=order, lines=lines, actor=actor)
     order.place()
-    order.reservation_expires_at = _reservation_deadline(order, ShopSettings.load())
+    order.reservation_expires_at = _reservation_deadline(order, shop)
     order.save(update_fields=["status", "placed_at", "reservation_expires_at", *TOTAL_FIELDS, "updated_at"])
     events.order_placed_event(order=order, actor=actor, source=source, total=order.total_gross)
     if reserved:

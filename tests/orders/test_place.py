@@ -25,8 +25,7 @@ def test_place_reserves_stock_and_computes_totals(place_order, product, location
     assert Allocation.objects.get(line__order=order).quantity == 3
     assert StockMovement.objects.filter(level=level, kind="allocation").get().allocated_delta == 3
     types = list(order.events.values_list("type", flat=True))
-    assert types == [
-        OrderEvent.Type.DRAFT_CREATED,
+    assert types == [  # created and placed in one go: it was never a draft
         OrderEvent.Type.PLACED,
         OrderEvent.Type.ALLOCATED,
         OrderEvent.Type.EMAIL_QUEUED,
@@ -59,3 +58,19 @@ def test_place_without_enough_stock_changes_nothing(place_order, product, locati
     assert Order.objects.count() == 0
     assert StockMovement.objects.count() == movements
     assert StockLevel.objects.get(product=product).allocated == 0
+
+
+@pytest.mark.django_db
+def test_placing_an_order_takes_a_fixed_number_of_queries_per_line(
+    place_order, location, tax_rate, django_assert_max_num_queries
+):
+    # given: a warm-up order (first-use queries such as content types), then orders of 2 and 10 lines
+    products = [ProductFactory(tax_rate=tax_rate) for _ in range(10)]
+    for product in products:
+        stock(product, location, 100)
+    place_order([(products[0], 1)])
+    # when / then: each line adds its reservation (level, ledger, allocation and their history rows)
+    with django_assert_max_num_queries(22 + 5 * 2):
+        place_order([(p, 1) for p in products[:2]])
+    with django_assert_max_num_queries(22 + 5 * 10):
+        place_order([(p, 1) for p in products])

@@ -47,8 +47,9 @@ worker: venv
 beat: venv
 	$(VENV)/bin/celery -A oms beat -l info
 
+# Benchmarks run on PostgreSQL (scratch databases beside DATABASE_URL's) with Redis as the broker.
 bench: venv
-	$(PY) bench/run.py
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/oms_bench} $(PY) bench/run.py
 
 clean:
 	rm -rf $(VENV) var staticfiles

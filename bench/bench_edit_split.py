@@ -33,7 +33,7 @@ from oms.celery import app as celery_app  # noqa: E402
 
 # Measure the services, not e-mail delivery: outbox tasks go to an in-process broker nobody drains.
 celery_app.conf.task_always_eager = False
-celery_app.conf.broker_url = "memory://"
+celery_app.conf.broker_url = "memory://localhost/"
 
 from decimal import Decimal  # noqa: E402
 

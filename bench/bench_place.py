@@ -35,7 +35,7 @@ from oms.celery import app as celery_app  # noqa: E402
 # Measure placement, not e-mail delivery: outbox tasks are published to an in-process broker that no
 # worker drains (in production a Celery worker sends them), instead of running eagerly on commit.
 celery_app.conf.task_always_eager = False
-celery_app.conf.broker_url = "memory://"
+celery_app.conf.broker_url = "memory://localhost/"
 
 from decimal import Decimal  # noqa: E402
 

@@ -7,6 +7,8 @@ from functools import partial
 from django.conf import settings
 from django.db import transaction
 
+from ..models import DeliveryStatus
+
 logger = logging.getLogger("notifications")
 
 
@@ -64,6 +66,22 @@ def enqueue_retry(task, pk: int, when: datetime, now: datetime) -> None:
 
 def enqueue_now(task, pk: int) -> bool:
     return _task_apply(task, pk, None)
+
+
+def attempt_settle(row, *, error: str, now: datetime, done_field: str, task) -> list[str]:
+    """After a try of an e-mail or webhook row (locked by the caller): sent, failed for good once the
+    tries are used up, or pending again with a backoff and a scheduled retry. Returns the changed fields."""
+    row.lease_expires_at = None
+    if not error:
+        row.status, row.last_error = DeliveryStatus.SENT, ""
+        setattr(row, done_field, now)
+    elif row.tries >= max_tries():
+        row.status, row.last_error = DeliveryStatus.FAILED, error
+    else:
+        row.status, row.last_error = DeliveryStatus.PENDING, error
+        row.next_attempt_at = now + backoff(row.tries)
+        enqueue_retry(task, row.pk, row.next_attempt_at, now)
+    return ["status", done_field, "last_error", "next_attempt_at", "lease_expires_at"]
 
 
 # A broker countdown may fire a little before the stored due time; do not skip it for that.

@@ -139,16 +139,8 @@ def _record(message_id: int, attempt_id: int, error: str) -> Message:
     message = Message.objects.select_for_update().get(pk=message_id)
     outcome = AttemptOutcome.FAILED if error else AttemptOutcome.SUCCEEDED
     MessageAttempt.objects.filter(pk=attempt_id).update(outcome=outcome, finished_at=now, error=error)
-    message.lease_expires_at = None
-    if not error:
-        message.status, message.sent_at, message.last_error = Status.SENT, now, ""
-    elif message.tries >= dispatch.max_tries():
-        message.status, message.last_error = Status.FAILED, error
-    else:
-        message.status, message.last_error = Status.PENDING, error
-        message.next_attempt_at = now + dispatch.backoff(message.tries)
-        dispatch.enqueue_retry(_deliver_task(), message.pk, message.next_attempt_at, now)
-    message.save(update_fields=["status", "sent_at", "last_error", "next_attempt_at", "lease_expires_at"])
+    fields = dispatch.attempt_settle(message, error=error, now=now, done_field="sent_at", task=_deliver_task())
+    message.save(update_fields=fields)
     return message
 
 

@@ -125,16 +125,8 @@ def _record(delivery_id: int, attempt_id: int, status_code: int | None, error: s
     WebhookAttempt.objects.filter(pk=attempt_id).update(
         outcome=outcome, finished_at=now, error=error, status_code=status_code
     )
-    delivery.lease_expires_at = None
-    if not error:
-        delivery.status, delivery.delivered_at, delivery.last_error = Status.SENT, now, ""
-    elif delivery.tries >= dispatch.max_tries():
-        delivery.status, delivery.last_error = Status.FAILED, error
-    else:
-        delivery.status, delivery.last_error = Status.PENDING, error
-        delivery.next_attempt_at = now + dispatch.backoff(delivery.tries)
-        dispatch.enqueue_retry(_deliver_task(), delivery.pk, delivery.next_attempt_at, now)
-    delivery.save(update_fields=["status", "delivered_at", "last_error", "next_attempt_at", "lease_expires_at"])
+    fields = dispatch.attempt_settle(delivery, error=error, now=now, done_field="delivered_at", task=_deliver_task())
+    delivery.save(update_fields=fields)
     return delivery
 
 

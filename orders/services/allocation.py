@@ -81,44 +81,38 @@ def _reserve(order, line, levels, allocations, quantity, reserved, actor) -> dic
     return None
 
 
-def _release(order, line, levels, allocations, quantity, released, actor) -> None:
-    level_at = {level.location_id: level for level in levels}
-    # Free the least preferred locations first, so that what stays reserved is the best stock.
-    for allocation in sorted(allocations, key=lambda a: (-level_at[a.location_id].location.priority, -a.pk)):
+def _draw_down(order, line, level_at, allocations, quantity, stock_op, actor) -> list[dict]:
+    """Take `quantity` units out of the given allocations, in the order given, through `stock_op`
+    (release back to sellable, or ship). Emptied allocation rows are removed."""
+    taken: list[dict] = []
+    for allocation in allocations:
         if quantity == 0:
             break
-        give = min(allocation.quantity, quantity)
-        stock.stock_release(
-            level=level_at[allocation.location_id], quantity=give, reference=order.number or "", actor=actor
-        )
-        allocation.quantity -= give
+        take = min(allocation.quantity, quantity)
+        level = level_at[allocation.location_id]
+        stock_op(level=level, quantity=take, reference=order.number or "", actor=actor)
+        allocation.quantity -= take
         if allocation.quantity:
             allocation.save(update_fields=["quantity"])
         else:
             allocation.delete()
-        released.append({"sku": line.sku, "location": level_at[allocation.location_id].location.code, "quantity": give})
-        quantity -= give
+        taken.append({"sku": line.sku, "location": level.location.code, "quantity": take})
+        quantity -= take
+    return taken
+
+
+def _release(order, line, levels, allocations, quantity, released, actor) -> None:
+    level_at = {level.location_id: level for level in levels}
+    # Free the least preferred locations first, so that what stays reserved is the best stock.
+    worst_first = sorted(allocations, key=lambda a: (-level_at[a.location_id].location.priority, -a.pk))
+    released += _draw_down(order, line, level_at, worst_first, quantity, stock.stock_release, actor)
 
 
 def allocation_consume(*, order, line: OrderLine, quantity: int, actor=None) -> list[dict]:
     """Ship `quantity` reserved units of a line, taking them from its allocations (best location first)."""
     levels = stock.stock_levels_lock(product_ids=[line.product_id])[line.product_id]
     level_at = {level.location_id: level for level in levels}
-    shipped: list[dict] = []
-    for allocation in sorted(
+    best_first = sorted(
         _allocations_by_line([line]).get(line.pk, []), key=lambda a: level_at[a.location_id].location.priority
-    ):
-        if quantity == 0:
-            break
-        take = min(allocation.quantity, quantity)
-        stock.stock_ship(
-            level=level_at[allocation.location_id], quantity=take, reference=order.number or "", actor=actor
-        )
-        allocation.quantity -= take
-        if allocation.quantity:
-            allocation.save(update_fields=["quantity"])
-        else:
-            allocation.delete()
-        shipped.append({"sku": line.sku, "location": level_at[allocation.location_id].location.code, "quantity": take})
-        quantity -= take
-    return shipped
+    )
+    return _draw_down(order, line, level_at, best_first, quantity, stock.stock_ship, actor)

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django_fsm import can_proceed
 
@@ -130,15 +130,38 @@ def order_create(*, data: OrderInput, actor=None, source: str = Source.ADMIN, pl
     )
     lines = [_build_line(order, position, line) for position, line in enumerate(data.lines, start=1)]
     order_price(order, lines)
+    if place:
+        # Placed before its first save: the row is written once, with its final status and totals.
+        # Nobody else can see it before the transaction commits, so there is nothing to lock or re-read.
+        _check_placeable(order, lines)
+        order.place()
+        order.reservation_expires_at = _reservation_deadline(order, shop)
+    _insert_with_number(order)
+    OrderLine.objects.bulk_create(lines)
+    if place:
+        reserved, _ = allocation_sync(order=order, lines=lines, actor=actor)
+        _placed_records(order, reserved, actor=actor, source=source)
+        return order
+    events.order_draft_created_event(order=order, actor=actor, source=source)
+    return order
+
+
+def _insert_with_number(order: Order) -> None:
+    """Insert a new order together with its number, which derives from the primary key.
+
+    On PostgreSQL the key is drawn from the table's sequence first, so the row is written once; other
+    databases insert and then set the number.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(pg_get_serial_sequence('orders_order', 'id'))")
+            order.pk = cursor.fetchone()[0]
+        order.number = order_number_for(order)
+        order.save(force_insert=True)
+        return
     order.save()
     order.number = order_number_for(order)
     order.save(update_fields=["number"])
-    OrderLine.objects.bulk_create(lines)
-    if place:
-        # Nobody else can see this order before the transaction commits: no lock, no re-read needed.
-        return _place(order, lines, shop=shop, actor=actor, source=source)
-    events.order_draft_created_event(order=order, actor=actor, source=source)
-    return order
 
 
 @transaction.atomic
@@ -182,21 +205,26 @@ def order_place(*, order_id: int, actor=None, source: str = Source.ADMIN) -> Ord
         line_fill_from_product(line)  # a draft takes the catalogue's current values until it is placed
     order_price(order, lines)
     OrderLine.objects.bulk_update(lines, ["sku", "name", "unit_price", "tax_rate", *LINE_AMOUNT_FIELDS])
-    return _place(order, lines, shop=ShopSettings.load(), actor=actor, source=source)
-
-
-def _place(order: Order, lines: list[OrderLine], *, shop: ShopSettings, actor, source: str) -> Order:
-    """Reserve, move to placed, record and confirm; the caller priced the lines and owns the transaction."""
-    if not lines:
-        raise OrderValidationError(f"Order {order.number} has no lines.")
-    if not order.billing_name or not order.shipping_name:
-        raise OrderValidationError(f"Order {order.number} needs a billing and a shipping address.")
+    _check_placeable(order, lines)
     reserved, _ = allocation_sync(order=order, lines=lines, actor=actor)
     order.place()
-    order.reservation_expires_at = _reservation_deadline(order, shop)
+    order.reservation_expires_at = _reservation_deadline(order, ShopSettings.load())
     order.save(update_fields=["status", "placed_at", "reservation_expires_at", *TOTAL_FIELDS, "updated_at"])
+    _placed_records(order, reserved, actor=actor, source=source)
+    return order
+
+
+def _check_placeable(order: Order, lines: list[OrderLine]) -> None:
+    label = f"Order {order.number}" if order.number else "The order"
+    if not lines:
+        raise OrderValidationError(f"{label} has no lines.")
+    if not order.billing_name or not order.shipping_name:
+        raise OrderValidationError(f"{label} needs a billing and a shipping address.")
+
+
+def _placed_records(order: Order, reserved: list[dict], *, actor, source: str) -> None:
+    """The placed order's timeline entries and its confirmation (e-mail and webhook through the outbox)."""
     events.order_placed_event(order=order, actor=actor, source=source, total=order.total_gross)
     if reserved:
         events.order_allocated_event(order=order, actor=actor, source=source, allocations=reserved)
-    order_notify(order=order, kind="order_placed", actor=actor, source=source)  # confirmation via the outbox
-    return order
+    order_notify(order=order, kind="order_placed", actor=actor, source=source)

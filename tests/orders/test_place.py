@@ -70,7 +70,7 @@ def test_placing_an_order_takes_a_fixed_number_of_queries_per_line(
         stock(product, location, 100)
     place_order([(products[0], 1)])
     # when / then: each line adds its reservation (level, ledger, allocation and their history rows)
-    with django_assert_max_num_queries(22 + 5 * 2):
+    with django_assert_max_num_queries(20 + 5 * 2):
         place_order([(p, 1) for p in products[:2]])
-    with django_assert_max_num_queries(22 + 5 * 10):
+    with django_assert_max_num_queries(20 + 5 * 10):
         place_order([(p, 1) for p in products])

@@ -56,7 +56,9 @@ def assert_shop_catalogue_and_customers() -> None:
 
 
 def assert_orders_in_every_state_and_channel() -> None:
-    assert Order.objects.count() == 200
+    assert Order.objects.filter(parent=None).count() == 200
+    assert Order.objects.filter(parent__isnull=False).count() == 4  # split off, and shipped
+    assert Order.objects.filter(version__gt=1, parent=None).count() >= 4  # edited (and split originals)
     assert values("status") == set(Order.Status.values)
     assert values("payment_status") == set(Order.PaymentStatus.values)
     assert values("fulfillment_status") == set(Order.FulfillmentStatus.values)

@@ -172,8 +172,13 @@ def test_adding_a_memo_without_permission_is_forbidden(client, viewer, placed):
     assert not OrderMemo.objects.exists()
 
 
-def test_history_shows_events_readably_and_row_changes(client, desk, placed):
-    # given
+def test_history_shows_events_readably_and_row_changes(client, desk, place_order, product, location):
+    # given: a draft entered first, then placed, so the order's row history has the status change
+    from orders.services.placement import order_place
+
+    factories.stock(product, location, 10)
+    draft = place_order([(product, 3)], place=False)
+    placed = order_place(order_id=draft.pk)
     client.force_login(desk)
     # when
     content = client.get(page(placed, "history")).content.decode()

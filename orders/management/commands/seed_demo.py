@@ -23,12 +23,14 @@ from catalog.services import stock_receive
 from oms.models import ShopSettings, User
 from oms.money import ZERO, quantize
 from orders.exceptions import OrderError
-from orders.models import Address, Channel, Customer, Order, OrderEvent, OrderPayment, PaymentTerms
+from orders.models import Address, Channel, Customer, Order, OrderEvent, OrderPayment, PaymentTerms, SplitReason
 from orders.services.cancel import order_cancel, order_line_cancel
 from orders.services.channels import channel_token_issue
+from orders.services.edit import CustomItem, EditChanges, order_edit_commit
 from orders.services.payments import order_payment_record
 from orders.services.placement import LineInput, OrderInput, order_create
 from orders.services.shipping import order_lines_ship
+from orders.services.split import order_split
 
 SEED = 20250601
 DEMO_REF = "DEMO-"
@@ -81,7 +83,8 @@ WHOLESALE = [
 ]
 STREETS = ["Kerkstraat", "Dorpsstraat", "Molenweg", "Stationsweg", "Schoolstraat", "Nieuwstraat", "Julianalaan"]
 CITIES = [("Amsterdam", "1012"), ("Utrecht", "3511"), ("Haarlem", "2011"), ("Leiden", "2311"), ("Delft", "2611")]
-# Scenario: how many orders end in that state. They add up to 200 and cover every status of all three fields.
+# Scenario: how many orders end in that state. They add up to 200 originals (split-off orders come on
+# top) and cover every status of all three fields.
 SCENARIOS = {
     "draft": 12,  # entered in the admin, not placed yet
     "draft_canceled": 3,
@@ -91,14 +94,16 @@ SCENARIOS = {
     "paid": 30,  # awaiting fulfilment
     "overpaid": 4,  # paid in full, then a unit was cancelled: money is owed to the customer
     "partially_shipped": 15,
-    "shipped": 60,
+    "shipped": 52,
+    "edited": 4,  # paid, then edited: a quantity raised and a gift wrap added (balance due)
+    "split": 4,  # two lines; one unit split off into its own order ("ship later"), which is shipped
     "line_canceled": 8,  # one unit cancelled before payment, then paid and shipped
     "terms_open": 5,  # wholesale on Net 30: reserved without a deadline
     "terms_shipped": 8,  # wholesale on Net 30: shipped, to be paid later
     "canceled": 15,
 }
 WHOLESALE_SCENARIOS = {"terms_open", "terms_shipped"}
-MULTI_LINE_SCENARIOS = {"overpaid", "partially_shipped", "line_canceled"}
+MULTI_LINE_SCENARIOS = {"overpaid", "partially_shipped", "line_canceled", "split"}
 CANCEL_REASONS = ["Customer changed their mind", "Duplicate order", "Payment not received", "Address undeliverable"]
 PAYMENT_METHODS = {"web": "card", "marketplace": "marketplace", "counter": "pin", "wholesale": "bank_transfer"}
 
@@ -370,6 +375,28 @@ def _line_canceled(order: Order, plan: Plan) -> Order:
     return _ship(order)
 
 
+def _edited(order: Order, plan: Plan) -> Order:
+    _pay(order, plan)
+    order.refresh_from_db()
+    line = order.lines.order_by("position").first()
+    changes = EditChanges(
+        quantities={line.pk: line.quantity_active + 1},
+        custom_items=[CustomItem(name="Gift wrap", unit_price=Decimal("2.50"), tax_rate=Decimal("21.00"), quantity=1)],
+    )
+    return order_edit_commit(
+        order_id=order.pk, changes=changes, base_version=order.version, note="Added at the customer's request"
+    )
+
+
+def _split(order: Order, plan: Plan) -> Order:
+    _pay(order, plan)
+    line = order.lines.order_by("position").last()
+    child = order_split(order_id=order.pk, quantities={line.pk: 1}, reason=SplitReason.SHIP_LATER)
+    _ship(child)
+    _backdate(child, plan.at)
+    return order
+
+
 STEPS = {
     "draft": lambda order, plan: order,
     "draft_canceled": _cancel,
@@ -381,6 +408,8 @@ STEPS = {
     "partially_shipped": _partially_shipped,
     "shipped": lambda order, plan: _ship(_pay(order, plan)),
     "line_canceled": _line_canceled,
+    "edited": _edited,
+    "split": _split,
     "terms_open": lambda order, plan: order,
     "terms_shipped": lambda order, plan: _ship(order),
     "canceled": _cancel,

@@ -29,13 +29,13 @@ def _account_url(order: Order) -> str:
     return f"{settings.OMS_SITE_URL}{path}"
 
 
-def order_email_context(order: Order) -> dict:
+def order_email_context(order: Order, shop: ShopSettings | None = None) -> dict:
     """Plain data for the e-mail templates: amounts are strings, nothing a template could call."""
     lines = order.lines.order_by("position", "pk")
     return {
         "order_number": order.number,
         "customer_name": order.customer.name,
-        "shop_name": ShopSettings.load().name,
+        "shop_name": (shop or ShopSettings.load()).name,
         "account_url": _account_url(order),
         "currency": order.currency,
         "lines": [
@@ -99,9 +99,11 @@ def order_notify(
     Call inside the service's transaction, after it locked the order. Free-text e-mails are a
     conversation with the customer, not an order event, so they raise no webhook.
     """
-    context = {**order_email_context(order), **(extra_context or {})}
+    shop = ShopSettings.load()
+    context = {**order_email_context(order, shop), **(extra_context or {})}
     if send_email and order.customer.email:
         message = email_enqueue(
+            from_email=shop.sender_email,
             kind=kind,
             to=order.customer.email,
             context=context,

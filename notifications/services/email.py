@@ -51,8 +51,11 @@ def email_enqueue(
     topic_id: int | None = None,
     actor=None,
     extra_note: str = "",
+    from_email: str = "",
 ) -> Message:
     """Render the `kind` template and write the message to the outbox in the caller's transaction.
+
+    `from_email` defaults to the shop's sender address (pass it when the caller has the settings loaded).
 
     It is handed to Celery when that transaction commits; if the broker is down then, the sweeper
     hands it over later.
@@ -60,7 +63,7 @@ def email_enqueue(
     subject, text, html = email_render(kind=kind, context=context, extra_note=extra_note)
     message = Message.objects.create(
         kind=kind,
-        from_email=ShopSettings.load().sender_email,
+        from_email=from_email or ShopSettings.load().sender_email,
         to=to,
         subject=subject,
         body_text=text,

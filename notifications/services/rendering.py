@@ -7,6 +7,7 @@ template could call.
 """
 
 import json
+from functools import lru_cache
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.template import Context, Engine, TemplateSyntaxError
@@ -38,11 +39,18 @@ def plain_context(context: dict) -> dict:
     return json.loads(json.dumps(context, cls=DjangoJSONEncoder))
 
 
+@lru_cache(maxsize=128)
+def _compiled(source: str, html: bool):
+    """Compiled templates, reused across renders: compiling costs more than rendering, and a template's
+    text only changes when staff save it (a new text is a new cache key)."""
+    return (_HTML_ENGINE if html else _TEXT_ENGINE).from_string(source)
+
+
 def render_parts(*, subject: str, body_text: str, body_html: str, context: dict) -> tuple[str, str, str]:
     data = plain_context(context)
-    rendered_subject = _TEXT_ENGINE.from_string(subject).render(Context(data, autoescape=False))
-    text = _TEXT_ENGINE.from_string(body_text).render(Context(data, autoescape=False))
-    html = _HTML_ENGINE.from_string(body_html).render(Context(data)) if body_html.strip() else ""
+    rendered_subject = _compiled(subject, False).render(Context(data, autoescape=False))
+    text = _compiled(body_text, False).render(Context(data, autoescape=False))
+    html = _compiled(body_html, True).render(Context(data)) if body_html.strip() else ""
     return " ".join(rendered_subject.split())[:250], text.strip() + "\n", html
 
 

@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db import transaction
+from simple_history.utils import bulk_update_with_history
 
 from .exceptions import InsufficientStock, InvalidStockChange
 from .models import Product, StockLevel, StockLocation, StockMovement
@@ -67,13 +68,31 @@ def _apply(
 
 def stock_allocate(*, level: StockLevel, quantity: int, reference: str, actor=None) -> StockMovement:
     """Reserve `quantity` sellable units at a locked level."""
-    if quantity <= 0:
-        raise InvalidStockChange("Allocate a positive quantity.")
-    if level.sellable < quantity:
-        raise InsufficientStock(
-            sku=level.product.sku, requested=quantity, available=level.sellable, location=level.location.name
-        )
-    return _apply(level, kind=Kind.ALLOCATION, allocated=quantity, reference=reference, actor=actor)
+    return stock_allocate_many(items=[(level, quantity)], reference=reference, actor=actor)[0]
+
+
+def stock_allocate_many(*, items: list[tuple[StockLevel, int]], reference: str, actor=None) -> list[StockMovement]:
+    """Reserve units at several locked levels at once (one level may appear more than once).
+
+    The same rules as `stock_allocate`, written as one UPDATE of the levels, one insert of their history
+    rows and one insert into the ledger, however many items there are.
+    """
+    for level, quantity in items:
+        if quantity <= 0:
+            raise InvalidStockChange("Allocate a positive quantity.")
+        if level.sellable < quantity:
+            raise InsufficientStock(
+                sku=level.product.sku, requested=quantity, available=level.sellable, location=level.location.name
+            )
+        level.allocated += quantity
+    levels = list({level.pk: level for level, _ in items}.values())
+    bulk_update_with_history(
+        levels, StockLevel, ["allocated"], default_user=actor, default_change_reason=f"allocation {reference}".strip()
+    )
+    return StockMovement.objects.bulk_create(
+        StockMovement(level=level, kind=Kind.ALLOCATION, allocated_delta=quantity, reference=reference, actor=actor)
+        for level, quantity in items
+    )
 
 
 def stock_release(*, level: StockLevel, quantity: int, reference: str, reason: str = "", actor=None) -> StockMovement:

@@ -8,8 +8,9 @@ first (lowest priority number) and releasing from the worst first. The caller ho
 from collections import defaultdict
 from collections.abc import Sequence
 
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
 from catalog import services as stock
-from catalog.exceptions import InsufficientStock
 
 from ..exceptions import StockUnavailable
 from ..models import Allocation, OrderLine
@@ -25,60 +26,79 @@ def _allocations_by_line(lines: Sequence[OrderLine]) -> dict[int, list[Allocatio
 def allocation_sync(*, order, lines: Sequence[OrderLine], actor=None) -> tuple[list[dict], list[dict]]:
     """Make each product line's allocations equal its open quantity. Returns (reserved, released).
 
-    Raises StockUnavailable naming every line that cannot be reserved; the caller's transaction
-    then rolls back whatever this call had already changed.
+    Releases come first (units freed by one line may serve another), then every reservation is
+    planned before any is written: StockUnavailable names every line that cannot be reserved, and
+    the planned reservations are written in a few bulk statements whatever the number of lines.
     """
     product_lines = [line for line in lines if line.product_id]
     if not product_lines:
         return [], []
     levels = stock.stock_levels_lock(product_ids=[line.product_id for line in product_lines])
     by_line = _allocations_by_line(product_lines)
-    reserved: list[dict] = []
     released: list[dict] = []
-    shortages: list[dict] = []
+    missing: list[tuple[OrderLine, int]] = []
     for line in product_lines:
         allocations = by_line.get(line.pk, [])
         held = sum(a.quantity for a in allocations)
         wanted = max(line.quantity_open, 0) if order.status != order.Status.CANCELED else 0
-        if wanted > held:
-            short = _reserve(order, line, levels.get(line.product_id, []), allocations, wanted - held, reserved, actor)
-            if short:
-                shortages.append(short)
-        elif wanted < held:
+        if wanted < held:
             _release(order, line, levels.get(line.product_id, []), allocations, held - wanted, released, actor)
+        elif wanted > held:
+            missing.append((line, wanted - held))
+    plan, shortages = _plan_reservations(missing, levels)
     if shortages:
         names = "; ".join(
             f"{s['sku']} ({s['name']}): {s['requested']} needed, {s['available']} available" for s in shortages
         )
         raise StockUnavailable(f"Not enough stock for {names}.", details=shortages)
-    return reserved, released
+    return _reserve(order, plan, by_line, actor), released
 
 
-def _reserve(order, line, levels, allocations, quantity, reserved, actor) -> dict | None:
-    available = sum(max(level.sellable, 0) for level in levels if level.location.active)
-    if available < quantity:
-        return {"line_id": line.pk, "sku": line.sku, "name": line.name, "requested": quantity, "available": available}
-    by_location = {a.location_id: a for a in allocations}
-    for level in levels:
-        if quantity == 0:
-            break
-        take = min(level.sellable, quantity)
-        if take <= 0 or not level.location.active:
+def _plan_reservations(missing, levels) -> tuple[list[tuple[OrderLine, object, int]], list[dict]]:
+    """(line, level, units) to reserve, best locations first, and the lines that cannot be served."""
+    free = {level.pk: max(level.sellable, 0) for product_levels in levels.values() for level in product_levels}
+    plan, shortages = [], []
+    for line, quantity in missing:
+        usable = [level for level in levels.get(line.product_id, []) if level.location.active]
+        available = sum(free[level.pk] for level in usable)
+        if available < quantity:
+            shortages.append(
+                {"line_id": line.pk, "sku": line.sku, "name": line.name, "requested": quantity, "available": available}
+            )
             continue
-        try:
-            stock.stock_allocate(level=level, quantity=take, reference=order.number or "", actor=actor)
-        except InsufficientStock:  # pragma: no cover - guarded by the sellable check above
-            continue
-        allocation = by_location.get(level.location_id)
-        if allocation is None:
-            allocation = Allocation.objects.create(line=line, location=level.location, quantity=take)
-            by_location[level.location_id] = allocation
+        for level in usable:
+            take = min(free[level.pk], quantity)
+            if take:
+                plan.append((line, level, take))
+                free[level.pk] -= take
+                quantity -= take
+    return plan, shortages
+
+
+def _reserve(order, plan, by_line, actor) -> list[dict]:
+    """Write planned reservations: the stock counters and ledger, then the allocation rows."""
+    if not plan:
+        return []
+    stock.stock_allocate_many(
+        items=[(level, take) for _, level, take in plan], reference=order.number or "", actor=actor
+    )
+    existing = {(a.line_id, a.location_id): a for allocations in by_line.values() for a in allocations}
+    created: dict[tuple[int, int], Allocation] = {}
+    updated: dict[tuple[int, int], Allocation] = {}
+    for line, level, take in plan:
+        key = (line.pk, level.location_id)
+        if key in existing:
+            existing[key].quantity += take
+            updated[key] = existing[key]
+        elif key in created:
+            created[key].quantity += take
         else:
-            allocation.quantity += take
-            allocation.save(update_fields=["quantity"])
-        reserved.append({"sku": line.sku, "location": level.location.code, "quantity": take})
-        quantity -= take
-    return None
+            created[key] = Allocation(line=line, location=level.location, quantity=take)
+    if updated:
+        bulk_update_with_history(list(updated.values()), Allocation, ["quantity"], default_user=actor)
+    if created:
+        bulk_create_with_history(list(created.values()), Allocation, default_user=actor)
+    return [{"sku": line.sku, "location": level.location.code, "quantity": take} for line, level, take in plan]
 
 
 def _draw_down(order, line, level_at, allocations, quantity, stock_op, actor) -> list[dict]:

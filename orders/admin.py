@@ -3,7 +3,6 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
 from django.urls import path
 
 from . import admin_pages
@@ -48,6 +47,9 @@ PLACED_FIELDSETS = (
         {
             "fields": (
                 *SUMMARY_FIELDS,
+                "version",
+                "parent",
+                "split_reason",
                 "cancel_reason",
                 "customer",
                 "channel",
@@ -263,7 +265,9 @@ class OrderAdmin(admin.ModelAdmin):
             raise Http404(f"No order page '{slug}'.")
         if not request.user.has_perm(page.permission):
             raise PermissionDenied
-        order = get_object_or_404(order_list_for_staff(), pk=object_id)
+        order = self.get_object(request, object_id)  # None for a malformed or unknown id
+        if order is None:
+            raise Http404("No such order.")
         return page.view(request, order, self)
 
 

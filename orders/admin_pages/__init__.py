@@ -20,6 +20,9 @@ class OrderPage:
     permission: str = "orders.view_order"
     tab: bool = True  # False: an action page (Edit, Split) reached from a button, not the tab bar
     position: int = 100
+    # For action pages: whether the order allows the action now (the page itself still refuses with the
+    # reason); its button is shown only then.
+    available: Callable | None = None
 
 
 PAGES: dict[str, OrderPage] = {}

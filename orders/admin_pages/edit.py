@@ -165,4 +165,14 @@ def edit_view(request, order, model_admin):
     )  # fmt: skip
 
 
-register(OrderPage(SLUG, "Edit order", edit_view, permission="orders.edit_order", tab=False, position=10))
+register(
+    OrderPage(
+        SLUG,
+        "Edit order",
+        edit_view,
+        permission="orders.edit_order",
+        tab=False,
+        position=10,
+        available=lambda order: edit_refusal(order) is None,
+    )
+)

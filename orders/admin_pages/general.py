@@ -21,11 +21,17 @@ def order_object_tools(request, order) -> list[dict]:
         tools.append({"label": "Place order", "url": _url(order, "place"), "post": True})
     if order.status == S.PLACED and user.has_perm("orders.record_payment"):
         tools.append({"label": "Record payment", "url": _url(order, "payment"), "post": False})
-    if order.status in (S.DRAFT, S.PLACED) and user.has_perm("orders.cancel_order"):
+    # A whole order can be cancelled until something ships; after that, its open lines are cancelled.
+    cancellable = order.status == S.DRAFT or (
+        order.status == S.PLACED and order.fulfillment_status == Order.FulfillmentStatus.UNFULFILLED
+    )
+    if cancellable and user.has_perm("orders.cancel_order"):
         tools.append({"label": "Cancel order", "url": _url(order, "cancel"), "post": False})
     if order.status == S.PLACED:
         # Action pages of other modules (edit, split, ...) get a button when the user may open them.
         for page in sorted(PAGES.values(), key=lambda p: (p.position, p.label)):
-            if not page.tab and page.slug not in ACTION_SLUGS and user.has_perm(page.permission):
+            if page.tab or page.slug in ACTION_SLUGS or not user.has_perm(page.permission):
+                continue
+            if page.available is None or page.available(order):
                 tools.append({"label": page.label, "url": _url(order, page.slug), "post": False})
     return tools

@@ -52,4 +52,14 @@ def split_view(request, order, model_admin):
     )  # fmt: skip
 
 
-register(OrderPage(SLUG, "Split order", split_view, permission="orders.split_order", tab=False, position=20))
+register(
+    OrderPage(
+        SLUG,
+        "Split order",
+        split_view,
+        permission="orders.split_order",
+        tab=False,
+        position=20,
+        available=lambda order: split_refusal(order) is None,
+    )
+)

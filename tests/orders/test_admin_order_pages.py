@@ -219,3 +219,30 @@ def test_a_tab_takes_the_same_number_of_queries_for_a_small_and_a_large_order(
     large_queries = _queries(client, url(large))
     # then
     assert small_queries == large_queries
+
+
+def test_a_fully_shipped_order_offers_no_cancel_edit_or_split_button(client, desk, placed):
+    # given
+    from orders.services.shipping import order_lines_ship
+
+    line = placed.lines.get()
+    order_lines_ship(order_id=placed.pk, quantities={line.pk: line.quantity_open})
+    client.force_login(desk)
+    # when
+    html = client.get(reverse("admin:orders_order_change", args=(placed.pk,))).content.decode()
+    # then: the actions it would refuse are not offered
+    for slug in ("cancel", "edit", "split"):
+        assert page(placed, slug) not in html
+
+
+def test_a_placed_order_offers_cancel_edit_and_split(client, desk, placed):
+    client.force_login(desk)
+    html = client.get(reverse("admin:orders_order_change", args=(placed.pk,))).content.decode()
+    for slug in ("cancel", "edit", "split"):
+        assert page(placed, slug) in html
+
+
+@pytest.mark.parametrize("path", ["change/history/", "999999/history/", "999999/memo/"])
+def test_an_order_page_of_a_malformed_or_unknown_id_is_404(client, desk, path):
+    client.force_login(desk)
+    assert client.get(f"/admin/orders/order/{path}").status_code == 404

@@ -92,6 +92,31 @@ def staff(db):
     return factories.StaffFactory(email="desk@example.com")
 
 
+def staff_in(role: str, email: str):
+    """A staff user in one of the roles (groups) the migration made."""
+    from django.contrib.auth.models import Group
+
+    user = factories.StaffFactory(email=email)
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def desk(db):
+    return staff_in("Order desk", "clerk@example.com")
+
+
+@pytest.fixture
+def warehouse(db):
+    """Staff who may change no order's status (no place, cancel or payment permission)."""
+    return staff_in("Warehouse", "picker@example.com")
+
+
+@pytest.fixture
+def finance(db):
+    return staff_in("Finance", "books@example.com")
+
+
 @pytest.fixture
 def superuser(db):
     return factories.UserFactory(email="admin@example.com", is_staff=True, is_superuser=True)

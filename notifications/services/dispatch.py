@@ -6,6 +6,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from ..models import DeliveryStatus
 
@@ -82,6 +83,15 @@ def attempt_settle(row, *, error: str, now: datetime, done_field: str, task) -> 
         row.next_attempt_at = now + backoff(row.tries)
         enqueue_retry(task, row.pk, row.next_attempt_at, now)
     return ["status", done_field, "last_error", "next_attempt_at", "lease_expires_at"]
+
+
+def requeue_failed(row, *, task) -> None:
+    """Staff resend of a failed e-mail or webhook row (locked by the caller): pending again with a
+    fresh set of tries, handed to Celery when the transaction commits."""
+    row.status, row.tries, row.next_attempt_at = DeliveryStatus.PENDING, 0, timezone.now()
+    row.queued_at = row.next_attempt_at
+    row.save(update_fields=["status", "tries", "next_attempt_at", "queued_at"])
+    enqueue_on_commit(task, row.pk)
 
 
 # A broker countdown may fire a little before the stored due time; do not skip it for that.

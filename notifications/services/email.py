@@ -167,9 +167,6 @@ def email_resend(*, message_id: int, actor) -> Message:
     message = Message.objects.select_for_update().get(pk=message_id)
     if message.status != Status.FAILED:
         return message
-    message.status, message.tries, message.next_attempt_at = Status.PENDING, 0, timezone.now()
-    message.queued_at = message.next_attempt_at
-    message.save(update_fields=["status", "tries", "next_attempt_at", "queued_at"])
+    dispatch.requeue_failed(message, task=_deliver_task())
     logger.info("E-mail %s resent by %s", message.pk, actor)
-    dispatch.enqueue_on_commit(_deliver_task(), message.pk)
     return message

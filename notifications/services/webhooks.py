@@ -148,9 +148,6 @@ def webhook_resend(*, delivery_id: int, actor) -> WebhookDelivery:
     delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
     if delivery.status != Status.FAILED:
         return delivery
-    delivery.status, delivery.tries, delivery.next_attempt_at = Status.PENDING, 0, timezone.now()
-    delivery.queued_at = delivery.next_attempt_at
-    delivery.save(update_fields=["status", "tries", "next_attempt_at", "queued_at"])
+    dispatch.requeue_failed(delivery, task=_deliver_task())
     logger.info("Webhook delivery %s resent by %s", delivery.pk, actor)
-    dispatch.enqueue_on_commit(_deliver_task(), delivery.pk)
     return delivery

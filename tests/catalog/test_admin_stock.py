@@ -1,26 +1,10 @@
 """Catalog admin: stock received and adjusted through the ledger, the low-stock list, a ledger nobody edits."""
 
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from catalog.models import StockLevel, StockMovement
 from tests import factories
-
-
-@pytest.fixture
-def warehouse(db):
-    user = factories.StaffFactory(email="picker@example.com")
-    user.groups.add(Group.objects.get(name="Warehouse"))
-    return user
-
-
-@pytest.fixture
-def desk(db):
-    user = factories.StaffFactory(email="clerk@example.com")
-    user.groups.add(Group.objects.get(name="Order desk"))
-    return user
-
 
 RECEIVE = reverse("admin:catalog_stock_receive")
 ADJUST = reverse("admin:catalog_stock_adjust")

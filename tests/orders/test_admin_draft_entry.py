@@ -2,19 +2,10 @@
 
 from decimal import Decimal
 
-import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from orders.models import Order, OrderEvent, PaymentTerms
 from tests import factories
-
-
-@pytest.fixture
-def desk(db):
-    user = factories.StaffFactory(email="clerk@example.com")
-    user.groups.add(Group.objects.get(name="Order desk"))
-    return user
 
 
 def draft_post(customer, channel, lines, **fields):

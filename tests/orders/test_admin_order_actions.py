@@ -11,28 +11,6 @@ from orders.models import Order, OrderEvent, OrderPayment
 from tests import factories
 
 
-@pytest.fixture
-def desk(db):
-    user = factories.StaffFactory(email="clerk@example.com")
-    user.groups.add(Group.objects.get(name="Order desk"))
-    return user
-
-
-@pytest.fixture
-def warehouse(db):
-    """Staff who may view and change nothing of an order's status (no place, cancel or payment permission)."""
-    user = factories.StaffFactory(email="picker@example.com")
-    user.groups.add(Group.objects.get(name="Warehouse"))
-    return user
-
-
-@pytest.fixture
-def finance(db):
-    user = factories.StaffFactory(email="books@example.com")
-    user.groups.add(Group.objects.get(name="Finance"))
-    return user
-
-
 def page_url(order, slug):
     return reverse("admin:orders_order_page", args=(order.pk, slug))
 

@@ -3,7 +3,6 @@
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -16,13 +15,6 @@ from orders.services.shipping import order_lines_ship
 from tests import factories
 
 LIST_URL = reverse("admin:orders_order_changelist")
-
-
-@pytest.fixture
-def desk(db):
-    user = factories.StaffFactory(email="clerk@example.com")
-    user.groups.add(Group.objects.get(name="Order desk"))
-    return user
 
 
 @pytest.fixture

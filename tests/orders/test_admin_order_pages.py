@@ -1,7 +1,7 @@
 """The order's tabs: each served through the page registry, permission-checked, with a constant query count."""
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -24,13 +24,6 @@ TAB_ORDER = [
     "memo",
     "history",
 ]
-
-
-@pytest.fixture
-def desk(db):
-    user = factories.StaffFactory(email="clerk@example.com")
-    user.groups.add(Group.objects.get(name="Order desk"))
-    return user
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from ..exceptions import InvalidTransition, OrderValidationError
 from ..models import Order, OrderEvent, OrderLine
 from ..pricing import LINE_AMOUNT_FIELDS, TOTAL_FIELDS, line_discount_follow, order_price
 from .allocation import allocation_sync
+from .rows import rows_update
 from .split import family_expected_adjust
 from .status import order_statuses_refresh
 
@@ -61,7 +62,7 @@ def order_line_cancel(
     line.quantity_canceled += quantity
     total_before = order.total_gross
     order_price(order, lines)
-    OrderLine.objects.bulk_update(lines, ["quantity_canceled", "discount_amount", *LINE_AMOUNT_FIELDS])
+    rows_update(OrderLine, lines, ["quantity_canceled", "discount_amount", *LINE_AMOUNT_FIELDS], actor=actor)
     _, released = allocation_sync(order=order, lines=lines, actor=actor)
     changed = order_statuses_refresh(order, lines)
     order.save(update_fields=[*TOTAL_FIELDS, *changed, "updated_at"])

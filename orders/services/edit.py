@@ -28,6 +28,7 @@ from ..notify import order_email_context, order_notify
 from ..pricing import LINE_AMOUNT_FIELDS, TOTAL_FIELDS, line_discount_follow, order_price
 from .allocation import allocation_sync
 from .placement import line_fill_from_product
+from .rows import rows_create, rows_update
 from .split import family_expected_adjust
 from .status import order_statuses_refresh
 
@@ -227,7 +228,7 @@ def _save_changed(lines: list[OrderLine], stored: dict[int, dict]) -> None:
             changed.append(line)
             fields |= diff
     if changed:
-        OrderLine.objects.bulk_update(changed, sorted(fields))
+        rows_update(OrderLine, changed, sorted(fields))
 
 
 def _apply(order: Order, changes: EditChanges, *, actor) -> dict:
@@ -256,7 +257,7 @@ def _apply(order: Order, changes: EditChanges, *, actor) -> dict:
     if not line_diff and order.shipping_fee == old_totals["shipping_fee"]:
         raise OrderValidationError("Nothing to commit: the staged changes leave the order as it is.")
     _save_changed(lines, stored)
-    OrderLine.objects.bulk_create(new)
+    rows_create(OrderLine, new, actor=actor)
     for entry, line in zip(line_diff[len(line_diff) - len(new) :], new, strict=True):
         entry["line_id"] = line.pk
     reserved, released = allocation_sync(order=order, lines=[*touched, *new], actor=actor)

@@ -18,6 +18,7 @@ from ..models import ADDRESS_PARTS, Address, Channel, Customer, Order, OrderEven
 from ..notify import order_notify
 from ..pricing import LINE_AMOUNT_FIELDS, TOTAL_FIELDS, order_price
 from .allocation import allocation_sync
+from .rows import rows_create, rows_update
 
 Source = OrderEvent.Source
 
@@ -137,7 +138,7 @@ def order_create(*, data: OrderInput, actor=None, source: str = Source.ADMIN, pl
         order.place()
         order.reservation_expires_at = _reservation_deadline(order, shop)
     _insert_with_number(order)
-    OrderLine.objects.bulk_create(lines)
+    rows_create(OrderLine, lines, actor=actor)
     if place:
         reserved, _ = allocation_sync(order=order, lines=lines, actor=actor)
         _placed_records(order, reserved, actor=actor, source=source)
@@ -179,7 +180,7 @@ def order_draft_reprice(*, order_id: int) -> Order:
     for line in lines:
         line_fill_from_product(line)
     order_price(order, lines)
-    OrderLine.objects.bulk_update(lines, ["sku", "name", "unit_price", "tax_rate", *LINE_AMOUNT_FIELDS])
+    rows_update(OrderLine, lines, ["sku", "name", "unit_price", "tax_rate", *LINE_AMOUNT_FIELDS])
     order.save(update_fields=TOTAL_FIELDS)
     return order
 
@@ -204,7 +205,7 @@ def order_place(*, order_id: int, actor=None, source: str = Source.ADMIN) -> Ord
     for line in lines:
         line_fill_from_product(line)  # a draft takes the catalogue's current values until it is placed
     order_price(order, lines)
-    OrderLine.objects.bulk_update(lines, ["sku", "name", "unit_price", "tax_rate", *LINE_AMOUNT_FIELDS])
+    rows_update(OrderLine, lines, ["sku", "name", "unit_price", "tax_rate", *LINE_AMOUNT_FIELDS], actor=actor)
     _check_placeable(order, lines)
     reserved, _ = allocation_sync(order=order, lines=lines, actor=actor)
     order.place()

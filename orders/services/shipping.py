@@ -6,6 +6,7 @@ from .. import events
 from ..exceptions import InvalidTransition, OrderValidationError
 from ..models import Order, OrderEvent, OrderLine
 from .allocation import allocation_consume
+from .rows import rows_update
 from .status import order_statuses_refresh
 
 Source = OrderEvent.Source
@@ -30,7 +31,7 @@ def order_lines_ship(
             allocation_consume(order=order, line=line, quantity=quantity, actor=actor)
         line.quantity_shipped += quantity
         shipped.append({"line_id": line.pk, "sku": line.sku, "quantity": quantity})
-    OrderLine.objects.bulk_update(lines, ["quantity_shipped"])
+    rows_update(OrderLine, lines, ["quantity_shipped"], actor=actor)
     changed = order_statuses_refresh(order, lines)
     order.reservation_expires_at = None
     order.save(update_fields=[*changed, "reservation_expires_at", "updated_at"])

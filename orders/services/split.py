@@ -42,6 +42,7 @@ from ..exceptions import InvalidTransition, OrderValidationError
 from ..models import ADDRESS_PARTS, Allocation, Order, OrderEvent, OrderLine, OrderPayment, SplitReason
 from ..notify import order_notify
 from ..pricing import LINE_AMOUNT_FIELDS, TOTAL_FIELDS, order_totals_from_lines
+from .rows import rows_create, rows_update
 from .status import order_statuses_refresh
 
 Source = OrderEvent.Source
@@ -169,9 +170,9 @@ def _move_allocations(pairs: list[tuple[OrderLine, OrderLine, int]]) -> None:
             changed.append(allocation)
             created.append(Allocation(line=new, location_id=allocation.location_id, quantity=take))
             quantity -= take
-    Allocation.objects.bulk_update([a for a in changed if a.quantity], ["quantity"])
+    rows_update(Allocation, [a for a in changed if a.quantity], ["quantity"])
     Allocation.objects.filter(pk__in=[a.pk for a in changed if not a.quantity]).delete()
-    Allocation.objects.bulk_create(created)
+    rows_create(Allocation, created)
 
 
 def _share_payments(order: Order, child: Order) -> Decimal:
@@ -245,9 +246,11 @@ def order_split(
     order_statuses_refresh(child, child_lines)
     child.save()
     _payment_transfers(order, child, moved_paid, actor)
-    OrderLine.objects.bulk_update(whole, ["order"])
-    OrderLine.objects.bulk_create([new for _, new, _ in pairs])
-    OrderLine.objects.bulk_update([old for old, _, _ in pairs], ["quantity", "discount_amount", *LINE_AMOUNT_FIELDS])
+    rows_update(OrderLine, whole, ["order"], actor=actor)
+    rows_create(OrderLine, [new for _, new, _ in pairs], actor=actor)
+    rows_update(
+        OrderLine, [old for old, _, _ in pairs], ["quantity", "discount_amount", *LINE_AMOUNT_FIELDS], actor=actor
+    )
     _move_allocations(pairs)
     order.version += 1
     changed = order_statuses_refresh(order, kept)

@@ -76,3 +76,18 @@ def test_placing_an_order_takes_the_same_number_of_queries_for_2_or_10_lines(pla
         place_order([(p, 1) for p in products])
     # then: reservations, ledger rows and their history are written in bulk
     assert len(two_lines) == len(ten_lines) <= 25
+
+
+@pytest.mark.django_db
+def test_lines_written_in_bulk_still_get_their_row_history(place_order, product, location):
+    # given
+    from orders.services.cancel import order_line_cancel
+
+    stock(product, location, 10)
+    order = place_order([(product, 3)])
+    line = order.lines.get()
+    # when
+    order_line_cancel(order_id=order.pk, line_id=line.pk, quantity=1)
+    # then: the created line and its cancellation are both in the line's history
+    history = list(line.history.order_by("history_date", "history_id").values_list("history_type", "quantity_canceled"))
+    assert history == [("+", 0), ("~", 1)]

@@ -8,6 +8,7 @@ from ..exceptions import InvalidTransition, OrderValidationError
 from ..models import Order, OrderEvent, OrderLine
 from ..pricing import LINE_AMOUNT_FIELDS, TOTAL_FIELDS, line_discount_follow, order_price
 from .allocation import allocation_sync
+from .locks import order_lock_with_root
 from .rows import rows_update
 from .split import family_expected_adjust
 from .status import order_statuses_refresh
@@ -47,7 +48,7 @@ def order_line_cancel(
     *, order_id: int, line_id: int, quantity: int, actor=None, source: str = Source.ADMIN, reason: str = ""
 ) -> Order:
     """Cancel `quantity` open units of one line of a placed order; the totals follow and stock is released."""
-    order = Order.objects.select_for_update().get(pk=order_id)
+    order, _ = order_lock_with_root(order_id)  # the root too: the family's expected total follows
     if order.status != Order.Status.PLACED:
         raise InvalidTransition(
             f"Order {order.number} is {order.get_status_display().lower()}; its lines cannot be cancelled."

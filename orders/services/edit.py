@@ -27,6 +27,7 @@ from ..models import Allocation, Order, OrderEvent, OrderLine, StagedEdit
 from ..notify import order_email_context, order_notify
 from ..pricing import LINE_AMOUNT_FIELDS, TOTAL_FIELDS, line_discount_follow, order_price
 from .allocation import allocation_sync
+from .locks import order_lock_with_root
 from .placement import line_fill_from_product
 from .rows import rows_create, rows_update
 from .split import family_expected_adjust
@@ -303,14 +304,15 @@ def order_edit_commit(
 ) -> Order:
     """Apply staged changes as the order's next version, in one transaction.
 
-    Lock: the order row, then the changed products' stock levels (pk order). Refuses with StaleOrder when
-    the order's version is no longer `base_version` (someone else committed first: reload and stage again),
-    with StockUnavailable naming each line that cannot be reserved, and with InvalidTransition or
-    OrderValidationError for the other refusals; nothing changes then. Side effects: the EDITED event with
-    the diff, reservation events, the registered edit hooks (e.g. a draft invoice voided), the payment
-    status (balance due or owed to the customer), and after commit the customer e-mail and webhooks.
+    Lock: the order row (with its family's root), then the changed products' stock levels (pk order).
+    Refuses, changing nothing: with StaleOrder when the order's version is no longer `base_version`
+    (someone else committed first: reload and stage again), with StockUnavailable naming each line that
+    cannot be reserved, and with InvalidTransition or OrderValidationError for the other refusals.
+    Side effects: the EDITED event with the diff, reservation events, the registered edit hooks (e.g. a
+    draft invoice voided), the payment status (balance due or owed to the customer), and after commit
+    the customer e-mail and webhooks.
     """
-    order = Order.objects.select_for_update().get(pk=order_id)
+    order, _ = order_lock_with_root(order_id)  # the root too: an edit adjusts the family's expected total
     if order.version != base_version:
         raise StaleOrder(
             f"Order {order.number} was changed by someone else while you edited it (now version {order.version}, "
@@ -373,7 +375,7 @@ def order_edit_preview(*, order_id: int, changes: EditChanges, note: str = "") -
     preview.available = _available(order, product_ids)
     try:
         with transaction.atomic():
-            locked = Order.objects.select_for_update().get(pk=order_id)
+            locked, _ = order_lock_with_root(order_id)
             if changes.is_empty():
                 preview.lines = list(locked.lines.order_by("position", "pk"))
             else:

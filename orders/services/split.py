@@ -42,6 +42,7 @@ from ..exceptions import InvalidTransition, OrderValidationError
 from ..models import ADDRESS_PARTS, Allocation, Order, OrderEvent, OrderLine, OrderPayment, SplitReason
 from ..notify import order_notify
 from ..pricing import LINE_AMOUNT_FIELDS, TOTAL_FIELDS, order_totals_from_lines
+from .locks import order_lock_with_root
 from .rows import rows_create, rows_update
 from .status import order_statuses_refresh
 
@@ -83,15 +84,6 @@ def split_refusal(order: Order) -> str | None:
     if order.fulfillment_status == Order.FulfillmentStatus.FULFILLED:
         return f"Order {order.number} is fully shipped; there is nothing left to split off."
     return hooks.refusal_for("split", order)
-
-
-def _lock(order_id: int) -> tuple[Order, Order]:
-    """Lock the family's root and the order (pk order: the root is always older), return (order, root)."""
-    root_id = Order.objects.values_list("root_id", flat=True).get(pk=order_id)
-    locked = {
-        o.pk: o for o in Order.objects.select_for_update().filter(pk__in={order_id, root_id or order_id}).order_by("pk")
-    }
-    return locked[order_id], locked[root_id or order_id]
 
 
 def _moves(order: Order, lines: list[OrderLine], quantities: dict[int, int]) -> list[tuple[OrderLine, int]]:
@@ -221,7 +213,7 @@ def order_split(
     """
     if reason not in SplitReason.values:
         raise OrderValidationError(f"Choose a reason for the split ({', '.join(SplitReason.labels)}).")
-    order, root = _lock(order_id)
+    order, root = order_lock_with_root(order_id)
     refusal = split_refusal(order)
     if refusal:
         raise InvalidTransition(refusal)

@@ -1,3 +1,4 @@
+import os
 from contextlib import contextmanager
 
 import pytest
@@ -7,7 +8,8 @@ from tests.factories import stock
 from tests.peers import HttpReceiver, start_smtp_sink
 from tests.workers import redis_available
 
-WORKER_REDIS_URL = "redis://127.0.0.1:6379/5"  # engineer C's own Redis database for worker tests
+# A Redis database of the worker tests' own; parallel runs on one machine each name another one.
+WORKER_REDIS_URL = os.environ.get("OMS_TEST_WORKER_REDIS_URL", "redis://127.0.0.1:6379/5")
 CLOSED_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1: the broker is "down"
 
 

@@ -2,11 +2,13 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from .login_throttle import StaffLoginForm
 from .models import ShopSettings, User
 
 admin.site.site_header = "OMS order desk"
 admin.site.site_title = "OMS"
 admin.site.index_title = "Back office"
+admin.site.login_form = StaffLoginForm  # shows the login throttle's lockout message
 
 
 @admin.register(User)

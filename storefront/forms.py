@@ -3,8 +3,10 @@
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
+from oms.login_throttle import ThrottledLoginMixin
 
-class CustomerLoginForm(AuthenticationForm):
+
+class CustomerLoginForm(ThrottledLoginMixin, AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
         "staff_account": "This is a staff account. Staff sign in to the admin, not to the shop.",

@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Sum
+from django.http import HttpRequest
 
 from catalog.models import Product, StockLevel, StockLocation, StockMovement
 from oms.invariants import run_all
@@ -136,7 +137,7 @@ def test_demo_admin_makes_a_superuser_one_staff_user_per_role_and_a_customer_tha
     assert Customer.objects.filter(user__email="customer@example.com").exists()
     assert len(passwords) == 6
     for email, password in passwords.items():
-        assert client.login(email=email, password=password), email
+        assert client.login(request=HttpRequest(), email=email, password=password), email
     # and the passwords are kept for the next run, outside the repository
     assert (demo_settings.VAR_DIR / "demo_logins.txt").stat().st_mode & 0o077 == 0
 
@@ -152,7 +153,7 @@ def test_demo_admin_run_again_resets_the_same_passwords_without_duplicating_user
     second = printed_passwords(demo_admin())
     # then the same passwords work again and no user was added
     assert second == first
-    assert client.login(email="desk@example.com", password=first["desk@example.com"])
+    assert client.login(request=HttpRequest(), email="desk@example.com", password=first["desk@example.com"])
     assert User.objects.count() == users
 
 

@@ -4,29 +4,29 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path
+from django.utils.html import format_html, format_html_join
 
 from . import admin_pages
 from .admin_pages.general import order_object_tools
 from .exceptions import OrderError
 from .forms import DraftLineForm, DraftLineFormSet, DraftOrderForm
-from .models import Address, Channel, Customer, Order, OrderLine, OrderPayment
+from .models import Address, Channel, Customer, Order, OrderEvent, OrderLine, OrderPayment
 from .selectors.staff import ORDER_TABS, ORDER_TABS_BY_SLUG, order_list_for_staff, order_list_for_tab, order_tab_counts
 from .services.channels import channel_token_issue
-from .services.drafts import order_draft_save
+from .services.drafts import draft_address_is_default, order_draft_save
+from .services.placement import order_place
 
 admin_pages.autodiscover()
 
 ADDRESS_FIELDS = ("name", "company", "street", "postal_code", "city", "country")
+ADDRESS_HELP = (
+    "Empty: the customer's default address. When you change the customer, an address that was the previous "
+    "customer's default is replaced by the new customer's; an address you typed is kept."
+)
 DRAFT_FIELDSETS = (
     (None, {"fields": ("customer", "channel", "external_reference", "payment_terms")}),
-    (
-        "Billing address",
-        {"fields": [f"billing_{f}" for f in ADDRESS_FIELDS], "description": "Empty: the customer's default address."},
-    ),
-    (
-        "Shipping address",
-        {"fields": [f"shipping_{f}" for f in ADDRESS_FIELDS], "description": "Empty: the customer's default address."},
-    ),
+    ("Billing address", {"fields": [f"billing_{f}" for f in ADDRESS_FIELDS], "description": ADDRESS_HELP}),
+    ("Shipping address", {"fields": [f"shipping_{f}" for f in ADDRESS_FIELDS], "description": ADDRESS_HELP}),
     ("Amounts", {"fields": ("shipping_fee", "discount_amount")}),
     (None, {"fields": ("memo",)}),
 )
@@ -167,15 +167,32 @@ class OrderAdmin(admin.ModelAdmin):
         if obj is None:
             return DRAFT_FIELDSETS
         if _is_draft(obj):
-            return (("Order", {"fields": SUMMARY_FIELDS[:2]}), *DRAFT_FIELDSETS, ("Totals", {"fields": TOTAL_FIELDS}))
+            summary = ("Order", {"fields": (*SUMMARY_FIELDS[:2], "used_when_placed")})
+            return (summary, *DRAFT_FIELDSETS, ("Totals", {"fields": TOTAL_FIELDS}))
         return PLACED_FIELDSETS
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return ()
         if _is_draft(obj):
-            return (*SUMMARY_FIELDS[:2], *TOTAL_FIELDS)
+            return (*SUMMARY_FIELDS[:2], "used_when_placed", *TOTAL_FIELDS)
         return [field for _, options in PLACED_FIELDSETS for field in options["fields"]]
+
+    @admin.display(description="used when placed")
+    def used_when_placed(self, obj):
+        """The saved draft's addresses and payment terms, and where each came from."""
+        customer = obj.customer
+        rows = []
+        for kind, label in (("billing", "Bills to"), ("shipping", "Ships to")):
+            address = ", ".join(value for value in getattr(obj, f"{kind}_address")().values() if value)
+            origin = "the customer's default" if draft_address_is_default(obj, kind, customer) else "typed"
+            rows.append((label, address or "(none)", origin))
+        terms_origin = "the customer's terms" if obj.payment_terms == customer.payment_terms else "chosen"
+        rows.append(("Payment terms", obj.get_payment_terms_display(), terms_origin))
+        return format_html(
+            '<dl class="used-when-placed">{}</dl>',
+            format_html_join("", "<dt>{}</dt><dd>{} <small>({})</small></dd>", rows),
+        )
 
     @admin.display(description="balance due")
     def balance_due(self, obj):
@@ -198,6 +215,28 @@ class OrderAdmin(admin.ModelAdmin):
         if order.pk is not None and order.status != Order.Status.DRAFT:
             return  # a placed order's form has no editable fields; its buttons call services
         order_draft_save(order=order, lines=lines, removed_lines=removed, actor=request.user)
+
+    def response_change(self, request, obj):
+        # "Place order" on a draft submits the draft's form: what the clerk changed is saved first, then
+        # placed, in one request (a placement from a separate form would place the old values).
+        if "_place" in request.POST and obj.status == Order.Status.DRAFT:
+            return self._place_saved_draft(request, obj)
+        return super().response_change(request, obj)
+
+    def _place_saved_draft(self, request, order):
+        again = HttpResponseRedirect(request.path)
+        if not request.user.has_perm("orders.place_order"):
+            self.message_user(request, f"{order} was saved; you may not place orders.", messages.ERROR)
+            return again
+        try:
+            order_place(order_id=order.pk, actor=request.user, source=OrderEvent.Source.ADMIN)
+        except OrderError as exc:  # its savepoint rolled back: the draft stays saved, unplaced
+            self.message_user(
+                request, f"Your changes to {order} were saved, but it was not placed: {exc}", messages.ERROR
+            )
+            return again
+        self.message_user(request, f"{order} was saved, placed and its stock reserved.", messages.SUCCESS)
+        return again
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:

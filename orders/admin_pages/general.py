@@ -14,11 +14,12 @@ def _url(order, slug: str) -> str:
 
 
 def order_object_tools(request, order) -> list[dict]:
-    """Buttons for what this user may do to this order now: {label, url, post}."""
+    """Buttons for what this user may do to this order now: {label, url, post[, submit_form]}."""
     user = request.user
     tools = []
     if order.status == S.DRAFT and user.has_perm("orders.place_order"):
-        tools.append({"label": "Place order", "url": _url(order, "place"), "post": True})
+        # Submits the draft's own form (saved, then placed), so unsaved changes are never left behind.
+        tools.append({"label": "Place order", "url": _url(order, "place"), "post": True, "submit_form": "_place"})
     if order.status == S.PLACED and user.has_perm("orders.record_payment"):
         tools.append({"label": "Record payment", "url": _url(order, "payment"), "post": False})
     # A whole order can be cancelled until something ships; after that, its open lines are cancelled.

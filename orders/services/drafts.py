@@ -8,7 +8,7 @@ from oms.models import ShopSettings
 
 from .. import events
 from ..exceptions import InvalidTransition
-from ..models import ADDRESS_PARTS, Order, OrderEvent, OrderLine
+from ..models import ADDRESS_PARTS, Customer, Order, OrderEvent, OrderLine
 from .placement import customer_default_address, line_fill_from_product, order_address_set, order_draft_reprice
 
 
@@ -29,10 +29,36 @@ def _fill_defaults(order: Order, shop: ShopSettings) -> None:
         order_address_set(order, "shipping", customer_default_address(order.customer, "shipping"))
 
 
-def _lock_draft(order: Order) -> None:
-    status = Order.objects.select_for_update().values_list("status", flat=True).get(pk=order.pk)
+def _lock_draft(order: Order) -> int:
+    """Lock the stored draft; returns the customer it is saved with."""
+    status, customer_id = Order.objects.select_for_update().values_list("status", "customer_id").get(pk=order.pk)
     if status != Order.Status.DRAFT:
         raise InvalidTransition(f"Order {order.number} is no longer a draft; its lines and amounts are fixed.")
+    return customer_id
+
+
+def address_as_stored(values: dict) -> dict:
+    """An address (customer profile or form) as the order's fields would store it."""
+    return {
+        part: (values.get(part) or "")[: Order._meta.get_field(f"billing_{part}").max_length] for part in ADDRESS_PARTS
+    }
+
+
+def draft_address_is_default(order: Order, kind: str, customer: Customer) -> bool:
+    """Whether the draft's `kind` address is the customer's default one (taken over, not typed)."""
+    current = {part: getattr(order, f"{kind}_{part}") or "" for part in ADDRESS_PARTS}
+    return current == address_as_stored(customer_default_address(customer, kind))
+
+
+def _follow_new_customer(order: Order, previous: Customer) -> None:
+    """The draft moved to another customer: what was taken over from the previous customer's profile
+    (default addresses, payment terms) is emptied so the new customer's defaults fill it; what staff
+    typed (an address or terms that differ from the previous customer's defaults) is kept."""
+    for kind in ("billing", "shipping"):
+        if draft_address_is_default(order, kind, previous):
+            order_address_set(order, kind, {})
+    if order.payment_terms == previous.payment_terms:
+        order.payment_terms = ""
 
 
 @transaction.atomic
@@ -42,13 +68,17 @@ def order_draft_save(
     """Save a new or changed draft with its new or changed lines, then reprice it.
 
     `order` and `lines` are unsaved or changed instances (the admin builds them from its forms);
-    `removed_lines` are lines of the draft to drop. Lock: the order row (an existing draft is
+    `removed_lines` are lines of the draft to drop. Empty addresses and payment terms take the customer's
+    defaults; when the draft moves to another customer, addresses and terms that were the previous
+    customer's defaults follow the new customer, typed ones stay. Lock: the order row (an existing draft is
     re-checked under the lock, so a draft placed meanwhile is refused). Writes draft_created for a
     new draft. Raises OrderValidationError (from pricing) when a discount exceeds the goods' value.
     """
     is_new = order.pk is None
     if not is_new:
-        _lock_draft(order)
+        previous_customer_id = _lock_draft(order)
+        if previous_customer_id != order.customer_id:
+            _follow_new_customer(order, Customer.objects.get(pk=previous_customer_id))
     _fill_defaults(order, ShopSettings.load())
     if is_new:
         order.created_by = actor

@@ -49,9 +49,13 @@ def test_a_clerk_enters_places_and_finds_a_manual_order(live_server, page, admin
     page.wait_for_selector("text=was added successfully")
     order = Order.objects.get()
 
-    # and places it
+    # and, seeing the addresses and terms that will be used, raises the mugs to 3 and places it without saving first
+    summary = page.locator(".used-when-placed")
+    assert "Ships to" in summary.inner_text() and "the customer's default" in summary.inner_text()
+    page.fill("#id_lines-0-quantity", "3")
+    page.screenshot(path="/tmp/faults_shots/draft_before_place.png", full_page=True)
     page.get_by_role("button", name="Place order").click()
-    page.wait_for_selector("text=was placed and its stock reserved")
+    page.wait_for_selector("text=was saved, placed and its stock reserved")
 
     # then: it waits for payment
     page.goto(f"{live_server.url}/admin/orders/order/")
@@ -66,4 +70,41 @@ def test_a_clerk_enters_places_and_finds_a_manual_order(live_server, page, admin
     assert "Cora Clerk" in timeline.locator("tr.event-placed").inner_text()
     order.refresh_from_db()
     assert order.status == Order.Status.PLACED
-    assert str(order.total_gross) == "27.95"  # 2 × 10.00 + 3.00 + 4.95 shipping
+    assert str(order.total_gross) == "37.95"  # 3 × 10.00 (the unsaved change was placed) + 3.00 + 4.95 shipping
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_clerk_moves_a_draft_to_another_customer_and_sees_the_new_address_and_terms(
+    live_server, page, admin_login, desk_clerk
+):
+    # given a saved draft for Bakker
+    product = factories.ProductFactory(sku="MUG-RED", name="Red mug")
+    factories.ChannelFactory(code="phone", name="Phone")
+    factories.AddressFactory(customer__name="Bakker", customer__email="bakker@example.com", street="Bakkerstraat 1")
+    factories.AddressFactory(
+        customer__name="Willems", customer__email="willems@example.com", customer__payment_terms="net_30",
+        street="Havenweg 9", city="Rotterdam",
+    )  # fmt: skip
+    admin_login(desk_clerk)
+    page.goto(f"{live_server.url}/admin/orders/order/add/")
+    choose_autocomplete(page, "id_customer", "Bakker", "Bakker")
+    page.select_option("#id_channel", label="Phone")
+    choose_autocomplete(page, "id_lines-0-product", "MUG-RED", "MUG-RED · Red mug")
+    page.fill("#id_lines-0-quantity", "1")
+    page.click("input[name=_continue]")
+    page.wait_for_selector("text=was added successfully")
+    assert page.input_value("#id_shipping_street") == "Bakkerstraat 1"
+
+    # when the clerk picks Willems instead and saves
+    choose_autocomplete(page, "id_customer", "Willems", "Willems")
+    page.click("input[name=_continue]")
+    page.wait_for_selector("text=was changed successfully")
+
+    # then the form and the summary show Willems' address and terms
+    assert page.input_value("#id_shipping_street") == "Havenweg 9"
+    assert page.input_value("#id_payment_terms") == "net_30"
+    summary = page.locator(".used-when-placed").inner_text()
+    assert "Havenweg 9" in summary and "the customer's default" in summary and "Net 30 days" in summary
+    page.locator(".used-when-placed").scroll_into_view_if_needed()
+    page.screenshot(path="/tmp/faults_shots/draft_customer_changed.png", full_page=True)
+    assert product.pk

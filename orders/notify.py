@@ -29,9 +29,13 @@ def _account_url(order: Order) -> str:
     return f"{settings.OMS_SITE_URL}{path}"
 
 
-def order_email_context(order: Order, shop: ShopSettings | None = None) -> dict:
-    """Plain data for the e-mail templates: amounts are strings, nothing a template could call."""
-    lines = order.lines.order_by("position", "pk")
+def order_email_context(order: Order, shop: ShopSettings | None = None, lines=None) -> dict:
+    """Plain data for the e-mail templates: amounts are strings, nothing a template could call.
+
+    `lines`: the order's lines when the caller has them (the edit preview's are not stored).
+    """
+    if lines is None:
+        lines = order.lines.order_by("position", "pk")
     return {
         "order_number": order.number,
         "customer_name": order.customer.name,

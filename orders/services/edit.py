@@ -22,7 +22,7 @@ from notifications.services import email_render
 from oms.money import ZERO, quantize
 
 from .. import events, hooks
-from ..exceptions import InvalidTransition, OrderError, OrderValidationError, StaleOrder
+from ..exceptions import InvalidTransition, OrderError, OrderValidationError, StaleOrder, StockUnavailable
 from ..models import Allocation, Order, OrderEvent, OrderLine, StagedEdit
 from ..notify import order_email_context, order_notify
 from ..pricing import LINE_AMOUNT_FIELDS, TOTAL_FIELDS, line_discount_follow, order_price
@@ -92,10 +92,6 @@ class EditPreview:
     lines: list[OrderLine] = field(default_factory=list)
     available: dict[int, int] = field(default_factory=dict)  # product id -> units this order could hold
     email: tuple[str, str, str] | None = None  # (subject, text, html) of the customer's e-mail
-
-
-class _Rollback(Exception):
-    pass
 
 
 # --- refusals -----------------------------------------------------------------------------------------
@@ -232,8 +228,23 @@ def _save_changed(lines: list[OrderLine], stored: dict[int, dict]) -> None:
         rows_update(OrderLine, changed, sorted(fields))
 
 
-def _apply(order: Order, changes: EditChanges, *, actor) -> dict:
-    """Apply the changes to the locked order and return the diff. Raises OrderError; the caller rolls back."""
+@dataclass
+class _Plan:
+    """The changes worked out in memory: the lines priced as they would be stored, nothing written yet."""
+
+    lines: list[OrderLine]
+    new: list[OrderLine]
+    touched: list[OrderLine]
+    stored: dict[int, dict]
+    old_totals: dict
+    line_diff: list[dict]
+
+
+def _plan(order: Order, changes: EditChanges) -> _Plan:
+    """Apply the changes to `order` and its lines in memory, priced by orders.pricing (reads, never writes).
+
+    The commit stores exactly this; the preview shows it. Raises OrderError for a refused change.
+    """
     reason = edit_refusal(order)
     if reason:
         raise InvalidTransition(reason)
@@ -257,6 +268,33 @@ def _apply(order: Order, changes: EditChanges, *, actor) -> dict:
     line_diff = [d for line in [*lines, *new] if (d := _line_diff(line, before.get(line.pk)))]
     if not line_diff and order.shipping_fee == old_totals["shipping_fee"]:
         raise OrderValidationError("Nothing to commit: the staged changes leave the order as it is.")
+    return _Plan(lines, new, touched, stored, old_totals, line_diff)
+
+
+def _diff(order: Order, plan: _Plan, reserved: list[dict], released: list[dict]) -> dict:
+    old_totals, new_totals = plan.old_totals, _totals(order)
+    summary = [_summary(entry) for entry in plan.line_diff]
+    for key in ("shipping_fee", "total_gross"):
+        if old_totals[key] != new_totals[key]:
+            summary.append(f"{key.replace('_', ' ').capitalize()}: {old_totals[key]} → {new_totals[key]}")
+    return {
+        "version_from": order.version - 1,
+        "version_to": order.version,
+        "lines": plan.line_diff,
+        "totals": {key: {"old": old_totals[key], "new": new_totals[key]} for key in new_totals},
+        "summary": summary,
+        "reserved": reserved,
+        "released": released,
+        "balance_due": order.balance_due,
+    }
+
+
+def _apply(order: Order, changes: EditChanges, *, actor) -> dict:
+    """Apply the changes to the locked order and return the diff. Raises OrderError; the caller rolls back."""
+    plan = _plan(order, changes)
+    lines, new, touched, stored, old_totals, line_diff = (
+        plan.lines, plan.new, plan.touched, plan.stored, plan.old_totals, plan.line_diff
+    )  # fmt: skip
     _save_changed(lines, stored)
     rows_create(OrderLine, new, actor=actor)
     for entry, line in zip(line_diff[len(line_diff) - len(new) :], new, strict=True):
@@ -267,21 +305,7 @@ def _apply(order: Order, changes: EditChanges, *, actor) -> dict:
     order._change_reason = f"Edit: version {order.version}"
     order.save(update_fields=[*TOTAL_FIELDS, "shipping_fee", "version", *changed, "updated_at"])
     family_expected_adjust(order=order, delta=order.total_gross - old_totals["total_gross"])
-    new_totals = _totals(order)
-    summary = [_summary(entry) for entry in line_diff]
-    for key in ("shipping_fee", "total_gross"):
-        if old_totals[key] != new_totals[key]:
-            summary.append(f"{key.replace('_', ' ').capitalize()}: {old_totals[key]} → {new_totals[key]}")
-    return {
-        "version_from": order.version - 1,
-        "version_to": order.version,
-        "lines": line_diff,
-        "totals": {key: {"old": old_totals[key], "new": new_totals[key]} for key in new_totals},
-        "summary": summary,
-        "reserved": reserved,
-        "released": released,
-        "balance_due": order.balance_due,
-    }
+    return _diff(order, plan, reserved, released)
 
 
 def _edited_event(*, order, actor, source, diff: dict, note: str, notify: bool) -> OrderEvent:
@@ -342,8 +366,9 @@ def order_edit_commit(
     return order
 
 
-def _email_preview(order: Order, note: str) -> tuple[str, str, str]:
-    return email_render(kind=EmailKind.ORDER_EDITED, context=order_email_context(order), extra_note=note)
+def _email_preview(order: Order, note: str, lines: list[OrderLine]) -> tuple[str, str, str]:
+    context = order_email_context(order, lines=lines)
+    return email_render(kind=EmailKind.ORDER_EDITED, context=context, extra_note=note)
 
 
 # --- preview ------------------------------------------------------------------------------------------------
@@ -367,29 +392,55 @@ def _available(order: Order, product_ids: set[int]) -> dict[int, int]:
     return available
 
 
+def _preview_shortage(plan: _Plan, available: dict[int, int]) -> StockUnavailable | None:
+    """The commit's stock refusal, foreseen from the stock figures the page shows (nothing is locked).
+
+    Per product: the open units its lines would have against what is sellable plus what the order holds.
+    The commit re-checks under the locks, so a preview can only be more hopeful than a commit a moment later.
+    """
+    wanted: dict[int, int] = {}
+    for line in [*plan.lines, *plan.new]:
+        if line.product_id:
+            wanted[line.product_id] = wanted.get(line.product_id, 0) + max(line.quantity_open, 0)
+    changed = {line.product_id for line in [*plan.touched, *plan.new] if line.product_id}
+    short = [
+        {"sku": line.sku, "name": line.name, "requested": wanted[line.product_id],
+         "available": available.get(line.product_id, 0)}
+        for line in [*plan.touched, *plan.new]
+        if line.product_id in changed and wanted[line.product_id] > available.get(line.product_id, 0)
+    ]  # fmt: skip
+    if not short:
+        return None
+    names = "; ".join(f"{s['sku']} ({s['name']}): {s['requested']} needed, {s['available']} available" for s in short)
+    return StockUnavailable(f"Not enough stock for {names}.", details=short)
+
+
 def order_edit_preview(*, order_id: int, changes: EditChanges, note: str = "") -> EditPreview:
-    """Run the commit's own code in a savepoint that is always rolled back, so the preview cannot differ."""
-    order = Order.objects.get(pk=order_id)
-    preview = EditPreview(order=order, totals=_totals(order))
-    product_ids = set(order.lines.exclude(product=None).values_list("product_id", flat=True)) | set(changes.added)
+    """What committing `changes` would do, computed in memory by the commit's own `_plan` and pricing.
+
+    Reads only: no row is locked or written, so a preview never waits behind a placement or an edit.
+    """
+    order = Order.objects.select_related("customer").get(pk=order_id)
+    current = list(order.lines.order_by("position", "pk"))
+    preview = EditPreview(order=order, totals=_totals(order), lines=current)
+    product_ids = {line.product_id for line in current if line.product_id} | set(changes.added)
     preview.available = _available(order, product_ids)
+    if changes.is_empty():
+        preview.email = _email_preview(order, note, current)
+        return preview
+    planned = Order.objects.select_related("customer").get(pk=order_id)  # a copy the plan may change
     try:
-        with transaction.atomic():
-            locked, _ = order_lock_with_root(order_id)
-            if changes.is_empty():
-                preview.lines = list(locked.lines.order_by("position", "pk"))
-            else:
-                preview.diff = _apply(locked, changes, actor=None)
-                preview.totals = _totals(locked)
-                preview.order = locked
-                preview.lines = list(locked.lines.order_by("position", "pk"))
-            preview.email = _email_preview(locked, note)
-            raise _Rollback
-    except _Rollback:
-        pass
+        plan = _plan(planned, changes)
+        shortage = _preview_shortage(plan, preview.available)
+        if shortage is not None:
+            raise shortage
     except OrderError as error:
-        preview.error = error
-        preview.lines = list(order.lines.order_by("position", "pk"))
+        preview.error = error  # as the commit would refuse: no diff, nothing to commit
+        return preview
+    planned.version += 1
+    preview.diff = _diff(planned, plan, [], [])
+    preview.totals, preview.order, preview.lines = _totals(planned), planned, [*plan.lines, *plan.new]
+    preview.email = _email_preview(planned, note, preview.lines)
     return preview
 
 

@@ -25,9 +25,7 @@ def test_customer_locked_out_after_five_wrong_passwords_sees_the_message_and_the
     sign_in(page, url, "ann@example.com", "pass-word-123", "button[type=submit]")
     # then the sign-in page says why, and offers the password reset; nobody is signed in
     alert = page.locator("[role=alert]")
-    assert alert.inner_text().strip() == (
-        "Too many failed attempts; try again in 15 minutes or reset your password."
-    )
+    assert alert.inner_text().strip() == ("Too many failed attempts; try again in 15 minutes or reset your password.")
     assert page.get_by_role("link", name="Forgotten your password?").is_visible()
     assert page.url == url
     page.screenshot(path=f"{SHOTS}/storefront_lockout.png", full_page=True)

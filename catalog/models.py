@@ -47,6 +47,9 @@ class StockLocation(models.Model):
     name = models.CharField(max_length=120)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.WAREHOUSE)
     priority = models.PositiveIntegerField(default=100, help_text="Lower numbers are allocated first.")
+    allocate_automatically = models.BooleanField(
+        default=True, help_text="Off for a location (say a shop counter) that automatic allocation must skip."
+    )
     address = models.TextField(blank=True)
     active = models.BooleanField(default=True)
 
@@ -66,6 +69,7 @@ class StockLevel(models.Model):
     allocated = models.IntegerField(default=0)
     quarantined = models.IntegerField(default=0)
     reorder_point = models.IntegerField(default=0, validators=[MinValueValidator(0)])
+    bin_location = models.CharField(max_length=32, blank=True, help_text="Shelf or bin, printed on pick lists.")
     history = HistoricalRecords()
 
     class Meta:

@@ -54,6 +54,7 @@ def _data_migrations_after_flush(request):
 DATA_MIGRATIONS = [
     ("oms.migrations.0002_staff_groups", "create_groups"),
     ("notifications.migrations.0002_default_templates", "create_defaults"),
+    ("fulfillment.migrations.0002_warehouse_permissions", "grant"),
 ]
 
 

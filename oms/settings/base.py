@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "notifications",
     "catalog",
     "orders",
+    "fulfillment",
     "storefront",
 ]
 

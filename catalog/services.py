@@ -1,13 +1,14 @@
 """Stock primitives. Every change of a StockLevel happens here, under a row lock, with a ledger row.
 
-Callers that touch several levels lock them first with `stock_levels_lock`, which always locks in
-primary-key order so that two transactions never wait on each other in a cycle.
+Callers that touch several levels lock them all first with `stock_levels_lock` (one query, primary-key
+order) and pass the locked levels in; only receive and adjust, which touch one level and nothing else,
+lock their level themselves.
 """
 
-from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import Q
 from simple_history.utils import bulk_update_with_history
 
 from .exceptions import InsufficientStock, InvalidStockChange
@@ -16,18 +17,23 @@ from .models import Product, StockLevel, StockLocation, StockMovement
 Kind = StockMovement.Kind
 
 
-def stock_levels_lock(*, product_ids: Iterable[int]) -> dict[int, list[StockLevel]]:
-    """Lock every level of the products (pk order) and return them per product, best location first."""
-    levels = list(
+def stock_levels_lock(*, product_ids: Iterable[int] = (), product_filter: Q | None = None) -> list[StockLevel]:
+    """Lock, in ONE query and in primary-key order, every level of the products; returns them in pk order.
+
+    `product_filter` selects the products some other way (the orders app passes "the products of this
+    order's lines"). Callers lock all the levels an operation touches with one call, after any other row
+    they lock (the orders app: order first, see orders/services/locks.py), and hand the locked levels to
+    the primitives below, which never lock a level themselves.
+    """
+    where = Q(product_id__in=set(product_ids))
+    if product_filter is not None:
+        where |= product_filter
+    return list(
         StockLevel.objects.select_for_update(of=("self",))
         .select_related("location", "product")
-        .filter(product_id__in=set(product_ids))
+        .filter(where)
         .order_by("pk")
     )
-    by_product: dict[int, list[StockLevel]] = defaultdict(list)
-    for level in sorted(levels, key=lambda lv: (lv.location.priority, lv.location_id)):
-        by_product[level.product_id].append(level)
-    return by_product
 
 
 def stock_level_get_or_create_locked(*, product: Product, location: StockLocation) -> StockLevel:

@@ -74,3 +74,23 @@ def order_shipped_event(*, order, actor, source, lines: list[dict], reference: s
 
 def order_memo_added_event(*, order, actor, memo_id):
     return _record(order, Type.MEMO_ADDED, actor=actor, source=OrderEvent.Source.ADMIN, memo_id=memo_id)
+
+
+def order_edited_event(*, order, actor, source, diff: dict, note: str, notify: bool):
+    return _record(order, Type.EDITED, actor=actor, source=source, **diff, note=note, customer_notified=notify)
+
+
+def order_split_events(*, order, child, actor, source, **parameters) -> list[OrderEvent]:
+    """SPLIT on the original and SPLIT_FROM on the new order, written in one statement."""
+    return OrderEvent.objects.bulk_create(
+        [
+            OrderEvent(order=order, type=Type.SPLIT, actor=actor, source=source,
+                       parameters={"child": child.number, **parameters}),
+            OrderEvent(order=child, type=Type.SPLIT_FROM, actor=actor, source=source,
+                       parameters={"parent": order.number, **parameters}),
+        ]
+    )  # fmt: skip
+
+
+def order_email_queued_event(*, order, actor, source: str, kind: str, message_id: int, to: str):
+    return _record(order, Type.EMAIL_QUEUED, actor=actor, source=source, kind=kind, message_id=message_id, to=to)

@@ -1,69 +1,133 @@
-"""Extension point for apps above `orders`: guards that may refuse an edit or a split, hooks that act on one.
+"""The one guard and hook registry for every operation that changes an order.
 
-`orders` must not import `invoicing` (the layers point one way), yet an edit must be refused while an
-invoice was sent and must void a draft invoice. So the higher app registers functions here, in its
+`orders` must not import the apps above it (the layers point one way), yet an edit must be refused while
+an invoice was sent and must void a draft invoice. So a higher app registers functions here, in its
 `AppConfig.ready()`:
 
     from orders import hooks
 
     class InvoicingConfig(AppConfig):
         def ready(self):
-            hooks.register_guard("edit", invoice_sent_guard)      # (order) -> reason or None
-            hooks.register_hook("edit", draft_invoice_void_hook)  # (order, actor) -> None
+            hooks.register_guard("edit", "invoicing.invoice_sent", invoice_sent_guard)
+            hooks.register_hook("edit", "invoicing.void_draft", void_draft_invoice, when="in_transaction")
+            hooks.register_hook("payment", "invoicing.receipt", send_receipt, when="on_commit")
 
-Guards run under the order lock before anything changes; the first reason returned refuses the
-operation (OrderNotEditable / OrderNotSplittable with that reason). Hooks run after the change, in the
-same transaction, so a hook that raises rolls the whole operation back. Both must only read or write
-their own app's rows (through that app's services).
+Guards: `guard(order, operation, change) -> str | None`. `change` is what the operation proposes (the
+staged edit, the split quantities, the payment amount, ...) or None when the admin only asks whether the
+action is possible at all. A guard returns the sentence that refuses the operation, or None. The
+order's own state check (`orders.rules`) runs before every guard, so the service, the API and the admin
+give the same sentence. The lock primitive (`orders.services.locks.order_lock`) runs
+the guards under the order lock, before anything changes, and raises InvalidTransition with the first
+sentence.
+
+Hooks: `hook(context)` with a `HookContext` (operation, order, actor, change, and for a split the new
+order as `child`). `when="in_transaction"` hooks run after the change, in its transaction: a hook that
+raises rolls the whole operation back. `when="on_commit"` hooks run after the transaction committed
+(never when it rolled back) and must not expect a surrounding transaction. Hooks only read or write
+their own app's rows, through that app's services.
+
+Names are unique per operation and kind: registering a name twice raises (unregister first).
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
-OPERATIONS = ("edit", "split")
+from django.db import transaction
 
-Guard = Callable[..., str | None]
-Hook = Callable[..., None]
+from .rules import state_refusal
 
-_guards: dict[str, list[Guard]] = {operation: [] for operation in OPERATIONS}
-_hooks: dict[str, list[Hook]] = {operation: [] for operation in OPERATIONS}
+# The operations that change an order, with the permission staff need for each in the admin.
+# invoice, return and refund belong to the apps that will bring them; they register guards and hooks here.
+OPERATIONS: dict[str, str] = {
+    "draft_change": "orders.change_order",
+    "place": "orders.place_order",
+    "cancel": "orders.cancel_order",
+    "line_cancel": "orders.cancel_order",
+    "edit": "orders.edit_order",
+    "split": "orders.split_order",
+    "payment": "orders.record_payment",
+    "ship": "orders.change_order",  # until fulfilment brings its own permission
+    "address_change": "orders.change_order",
+    "invoice": "orders.change_order",
+    "return": "orders.change_order",
+    "refund": "orders.record_payment",
+    "memo": "orders.add_memo",
+    "email": "orders.email_customer",
+}
+WHEN = ("in_transaction", "on_commit")
+
+Guard = Callable[[Any, str, Any], str | None]
+
+
+@dataclass(frozen=True)
+class HookContext:
+    operation: str
+    order: Any  # the order operated on (for a split: the original)
+    actor: Any = None
+    change: Any = None  # what changed: the edit diff, the split quantities, the payment row, ...
+    child: Any = None  # a split's new order
+
+
+Hook = Callable[[HookContext], None]
+
+_guards: dict[str, dict[str, Guard]] = {operation: {} for operation in OPERATIONS}
+_hooks: dict[str, dict[str, tuple[Hook, str]]] = {operation: {} for operation in OPERATIONS}
 
 
 def _check(operation: str) -> None:
     if operation not in OPERATIONS:
-        raise ValueError(f"Unknown operation {operation!r}; choose one of {OPERATIONS}.")
+        raise ValueError(f"Unknown operation {operation!r}; choose one of {', '.join(OPERATIONS)}.")
 
 
-def register_guard(operation: str, guard: Guard) -> Guard:
-    """`guard(order)` returns a reason to refuse, or None. Registering twice is a no-op."""
+def register_guard(operation: str, name: str, guard: Guard) -> Guard:
+    """Add a guard under a unique name; guards run in the order they were registered."""
     _check(operation)
-    if guard not in _guards[operation]:
-        _guards[operation].append(guard)
+    if name in _guards[operation]:
+        raise ValueError(f"A guard named {name!r} is already registered for {operation!r}.")
+    _guards[operation][name] = guard
     return guard
 
 
-def register_hook(operation: str, hook: Hook) -> Hook:
-    """`hook(order, actor)` runs after a committed change, inside its transaction."""
+def register_hook(operation: str, name: str, hook: Hook, *, when: str = "in_transaction") -> Hook:
+    """Add a hook under a unique name, run `when` "in_transaction" (after the change) or "on_commit"."""
     _check(operation)
-    if hook not in _hooks[operation]:
-        _hooks[operation].append(hook)
+    if when not in WHEN:
+        raise ValueError(f"when must be one of {WHEN}, not {when!r}.")
+    if name in _hooks[operation]:
+        raise ValueError(f"A hook named {name!r} is already registered for {operation!r}.")
+    _hooks[operation][name] = (hook, when)
     return hook
 
 
-def unregister(operation: str, func: Callable) -> None:
-    """For tests that register a temporary guard or hook."""
-    for registry in (_guards, _hooks):
-        if func in registry[operation]:
-            registry[operation].remove(func)
+def unregister(operation: str, name: str) -> None:
+    """Remove a guard or hook by name (tests register temporary ones)."""
+    _check(operation)
+    _guards[operation].pop(name, None)
+    _hooks[operation].pop(name, None)
 
 
-def refusal_for(operation: str, order) -> str | None:
-    for guard in _guards[operation]:
-        reason = guard(order)
+def refusal(operation: str, order, change=None) -> str | None:
+    """The sentence refusing `operation` on `order` (with the proposed `change`), or None.
+
+    The order's own state check (`orders.rules`) comes first, then the registered guards in order.
+    """
+    _check(operation)
+    reason = state_refusal(operation, order)
+    if reason:
+        return reason
+    for guard in _guards[operation].values():
+        reason = guard(order, operation, change)
         if reason:
             return reason
     return None
 
 
-def run_hooks(operation: str, order, actor=None) -> None:
-    for hook in _hooks[operation]:
-        hook(order, actor)
+def run_hooks(context: HookContext) -> None:
+    """Run the operation's hooks: in-transaction ones now, on-commit ones after the commit."""
+    for hook, when in list(_hooks[context.operation].values()):
+        if when == "in_transaction":
+            hook(context)
+        else:
+            transaction.on_commit(partial(hook, context))

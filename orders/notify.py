@@ -13,7 +13,9 @@ from notifications.previews import register_preview_provider
 from notifications.services import email_enqueue, webhook_event_enqueue
 from oms.models import ShopSettings
 
+from . import events
 from .models import Order, OrderEvent
+from .services.locks import order_lock
 
 
 def _address_lines(address: dict) -> list[str]:
@@ -63,16 +65,6 @@ def order_email_context(order: Order, shop: ShopSettings | None = None, lines=No
     }
 
 
-def order_email_queued_event(*, order: Order, actor, source: str, kind: str, message_id: int, to: str) -> OrderEvent:
-    return OrderEvent.objects.create(
-        order=order,
-        type=OrderEvent.Type.EMAIL_QUEUED,
-        actor=actor,
-        source=source,
-        parameters={"kind": kind, "message_id": message_id, "to": to},
-    )
-
-
 def _webhook_payload(order: Order, kind: str, context: dict) -> dict:
     return {
         "order_id": order.pk,
@@ -116,7 +108,7 @@ def order_notify(
             actor=actor,
             extra_note=extra_note,
         )
-        order_email_queued_event(
+        events.order_email_queued_event(
             order=order, actor=actor, source=source, kind=kind, message_id=message.pk, to=message.to
         )
     if kind != EmailKind.FREE_TEXT:
@@ -134,7 +126,7 @@ def order_email_customer(*, order_id: int, actor, subject: str, message: str) ->
 
     Lock: the order row. Side effects: an outbox message and an email_queued event.
     """
-    order = Order.objects.select_for_update().select_related("customer").get(pk=order_id)
+    order = order_lock(order_id, operation="email", actor=actor).order
     order_notify(
         order=order,
         kind=EmailKind.FREE_TEXT,

@@ -2,7 +2,8 @@
 
 The rule: a live line's allocations always add up to its open quantity (ordered − cancelled − shipped).
 `allocation_sync` restores that rule after any change of quantities, reserving from the best locations
-first (lowest priority number) and releasing from the worst first. The caller holds the order lock.
+first (lowest priority number) and releasing from the worst first. The caller holds the order lock and
+the stock levels (`orders.services.locks`), and passes the locked levels in.
 """
 
 from collections import defaultdict
@@ -14,6 +15,7 @@ from catalog import services as stock
 
 from ..exceptions import StockUnavailable
 from ..models import Allocation, OrderLine
+from .locks import LockedStock
 
 
 def _allocations_by_line(lines: Sequence[OrderLine]) -> dict[int, list[Allocation]]:
@@ -23,8 +25,13 @@ def _allocations_by_line(lines: Sequence[OrderLine]) -> dict[int, list[Allocatio
     return by_line
 
 
-def allocation_sync(*, order, lines: Sequence[OrderLine], actor=None) -> tuple[list[dict], list[dict]]:
+def allocation_sync(
+    *, order, lines: Sequence[OrderLine], locked: LockedStock, actor=None
+) -> tuple[list[dict], list[dict]]:
     """Make each product line's allocations equal its open quantity. Returns (reserved, released).
+
+    `locked` holds the stock levels the caller locked through `orders.services.locks` (every level of
+    the lines' products); nothing is locked here.
 
     Releases come first (units freed by one line may serve another), then every reservation is
     planned before any is written: StockUnavailable names every line that cannot be reserved, and
@@ -33,7 +40,7 @@ def allocation_sync(*, order, lines: Sequence[OrderLine], actor=None) -> tuple[l
     product_lines = [line for line in lines if line.product_id]
     if not product_lines:
         return [], []
-    levels = stock.stock_levels_lock(product_ids=[line.product_id for line in product_lines])
+    levels = {pid: locked.for_product(pid) for pid in {line.product_id for line in product_lines}}
     by_line = _allocations_by_line(product_lines)
     released: list[dict] = []
     missing: list[tuple[OrderLine, int]] = []
@@ -128,9 +135,12 @@ def _release(order, line, levels, allocations, quantity, released, actor) -> Non
     released += _draw_down(order, line, level_at, worst_first, quantity, stock.stock_release, actor)
 
 
-def allocation_consume(*, order, line: OrderLine, quantity: int, actor=None) -> list[dict]:
-    """Ship `quantity` reserved units of a line, taking them from its allocations (best location first)."""
-    levels = stock.stock_levels_lock(product_ids=[line.product_id])[line.product_id]
+def allocation_consume(*, order, line: OrderLine, quantity: int, locked: LockedStock, actor=None) -> list[dict]:
+    """Ship `quantity` reserved units of a line, taking them from its allocations (best location first).
+
+    `locked` holds the line's product's stock levels, locked by the caller (`orders.services.locks`).
+    """
+    levels = locked.for_product(line.product_id)
     level_at = {level.location_id: level for level in levels}
     best_first = sorted(
         _allocations_by_line([line]).get(line.pk, []), key=lambda a: level_at[a.location_id].location.priority

@@ -7,8 +7,8 @@ from django.db import transaction
 from oms.models import ShopSettings
 
 from .. import events
-from ..exceptions import InvalidTransition
 from ..models import ADDRESS_PARTS, Customer, Order, OrderEvent, OrderLine
+from .locks import order_lock
 from .placement import customer_default_address, line_fill_from_product, order_address_set, order_draft_reprice
 
 
@@ -31,10 +31,7 @@ def _fill_defaults(order: Order, shop: ShopSettings) -> None:
 
 def _lock_draft(order: Order) -> int:
     """Lock the stored draft; returns the customer it is saved with."""
-    status, customer_id = Order.objects.select_for_update().values_list("status", "customer_id").get(pk=order.pk)
-    if status != Order.Status.DRAFT:
-        raise InvalidTransition(f"Order {order.number} is no longer a draft; its lines and amounts are fixed.")
-    return customer_id
+    return order_lock(order.pk, operation="draft_change").order.customer_id  # refused once no longer a draft
 
 
 def address_as_stored(values: dict) -> dict:

@@ -27,7 +27,7 @@ from ..models import Allocation, Order, OrderEvent, OrderLine, StagedEdit
 from ..notify import order_email_context, order_notify
 from ..pricing import LINE_AMOUNT_FIELDS, TOTAL_FIELDS, line_discount_follow, order_price
 from .allocation import allocation_sync
-from .locks import order_lock_with_root
+from .locks import Locked, order_lock
 from .placement import line_fill_from_product
 from .rows import rows_create, rows_update
 from .split import family_expected_adjust
@@ -98,14 +98,8 @@ class EditPreview:
 
 
 def edit_refusal(order: Order) -> str | None:
-    """Why this order cannot be edited at all, or None. Higher apps add reasons through `orders.hooks`."""
-    if order.status == Order.Status.CANCELED:
-        return f"Order {order.number} is cancelled and cannot be edited."
-    if order.status != Order.Status.PLACED:
-        return f"Order {order.number} is a draft: change it on the order form and place it."
-    if order.fulfillment_status == Order.FulfillmentStatus.FULFILLED:
-        return f"Order {order.number} is fully shipped and cannot be edited."
-    return hooks.refusal_for("edit", order)
+    """Why this order cannot be edited at all, or None: `orders.rules` and the guards in `orders.hooks`."""
+    return hooks.refusal("edit", order)
 
 
 def _set_quantity(line: OrderLine, quantity: int) -> None:
@@ -289,8 +283,9 @@ def _diff(order: Order, plan: _Plan, reserved: list[dict], released: list[dict])
     }
 
 
-def _apply(order: Order, changes: EditChanges, *, actor) -> dict:
+def _apply(locked: Locked, changes: EditChanges, *, actor) -> dict:
     """Apply the changes to the locked order and return the diff. Raises OrderError; the caller rolls back."""
+    order = locked.order
     plan = _plan(order, changes)
     lines, new, touched, stored, old_totals, line_diff = (
         plan.lines, plan.new, plan.touched, plan.stored, plan.old_totals, plan.line_diff
@@ -299,7 +294,7 @@ def _apply(order: Order, changes: EditChanges, *, actor) -> dict:
     rows_create(OrderLine, new, actor=actor)
     for entry, line in zip(line_diff[len(line_diff) - len(new) :], new, strict=True):
         entry["line_id"] = line.pk
-    reserved, released = allocation_sync(order=order, lines=[*touched, *new], actor=actor)
+    reserved, released = allocation_sync(order=order, lines=[*touched, *new], locked=locked, actor=actor)
     order.version += 1
     changed = order_statuses_refresh(order, [*lines, *new])
     order._change_reason = f"Edit: version {order.version}"
@@ -308,11 +303,8 @@ def _apply(order: Order, changes: EditChanges, *, actor) -> dict:
     return _diff(order, plan, reserved, released)
 
 
-def _edited_event(*, order, actor, source, diff: dict, note: str, notify: bool) -> OrderEvent:
-    parameters = {**diff, "note": note, "customer_notified": notify}
-    return OrderEvent.objects.create(
-        order=order, type=OrderEvent.Type.EDITED, actor=actor, source=source, parameters=parameters
-    )
+def _lock(order_id: int, changes: EditChanges, actor) -> Locked:
+    return order_lock(order_id, operation="edit", extra_product_ids=changes.added, change=changes, actor=actor)
 
 
 @transaction.atomic
@@ -328,7 +320,8 @@ def order_edit_commit(
 ) -> Order:
     """Apply staged changes as the order's next version, in one transaction.
 
-    Lock: the order row (with its family's root), then the changed products' stock levels (pk order).
+    Lock: `order_lock(operation="edit")`, the order (with its family's root), then the stock levels of
+    its products and the added ones (pk order, one query).
     Refuses, changing nothing: with StaleOrder when the order's version is no longer `base_version`
     (someone else committed first: reload and stage again), with StockUnavailable naming each line that
     cannot be reserved, and with InvalidTransition or OrderValidationError for the other refusals.
@@ -336,21 +329,22 @@ def order_edit_commit(
     draft invoice voided), the payment status (balance due or owed to the customer), and after commit
     the customer e-mail and webhooks.
     """
-    order, _ = order_lock_with_root(order_id)  # the root too: an edit adjusts the family's expected total
+    locked = _lock(order_id, changes, actor)  # the root too: an edit adjusts the family's expected total
+    order = locked.order
     if order.version != base_version:
         raise StaleOrder(
             f"Order {order.number} was changed by someone else while you edited it (now version {order.version}, "
             f"you started from version {base_version}). Reload the order and stage your changes again."
         )
-    diff = _apply(order, changes, actor=actor)
-    _edited_event(order=order, actor=actor, source=source, diff=diff, note=note, notify=notify)
+    diff = _apply(locked, changes, actor=actor)
+    events.order_edited_event(order=order, actor=actor, source=source, diff=diff, note=note, notify=notify)
     if diff["reserved"]:
         events.order_allocated_event(order=order, actor=actor, source=source, allocations=diff["reserved"])
     if diff["released"]:
         events.order_released_event(
             order=order, actor=actor, source=source, releases=diff["released"], reason="order edited"
         )
-    hooks.run_hooks("edit", order, actor)
+    hooks.run_hooks(hooks.HookContext("edit", order, actor=actor, change=diff))
     if actor is not None:
         StagedEdit.objects.filter(order=order, staff=actor).delete()
     # The outbox rows commit with the edit; the e-mail and webhooks go out after the commit.

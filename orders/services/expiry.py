@@ -8,7 +8,8 @@ from django.utils import timezone
 from .. import events
 from ..exceptions import OrderError
 from ..models import Order, OrderEvent
-from .cancel import order_cancel
+from .cancel import order_cancel_locked
+from .locks import order_lock
 
 REASON = "Reservation expired"
 
@@ -22,16 +23,29 @@ def _due(now: datetime):
     )
 
 
+def _still_due(order: Order, now: datetime) -> bool:
+    """The conditions of `_due`, checked on the locked row."""
+    return (
+        order.status == Order.Status.PLACED
+        and order.payment_status == Order.PaymentStatus.UNPAID
+        and order.fulfillment_status == Order.FulfillmentStatus.UNFULFILLED
+        and order.reservation_expires_at is not None
+        and order.reservation_expires_at <= now
+    )
+
+
 def _expire_one(order_id: int, now: datetime) -> str | None:
     """Cancel one order if it is still due, in its own short transaction; return its number."""
     with transaction.atomic():
-        # Re-check under the lock: a payment may have landed since the order was listed. A row
-        # another transaction holds (a payment being recorded) is skipped; the next run sees it.
-        order = _due(now).select_for_update(skip_locked=True).filter(pk=order_id).first()
-        if order is None:
+        # The one lock primitive, without waiting: an order (or family root) another transaction holds,
+        # a payment being recorded, say, is skipped and the next run sees it. Re-checked under the lock:
+        # a payment may have landed since the order was listed.
+        locked = order_lock(order_id, operation="cancel", skip_locked=True)
+        if locked is None or not _still_due(locked.order, now):
             return None
+        order = locked.order
         hours = round((now - order.placed_at).total_seconds() / 3600) if order.placed_at else None
-        order_cancel(order_id=order.pk, actor=None, source=OrderEvent.Source.BEAT, reason=REASON)
+        order_cancel_locked(locked=locked, actor=None, source=OrderEvent.Source.BEAT, reason=REASON)
         events.order_reservation_expired_event(order=order, hours=hours)
         return order.number
 

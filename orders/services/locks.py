@@ -1,16 +1,116 @@
-"""Row locks on orders, always taken in one order so that two services never wait on each other.
+"""THE way services lock: one primitive, one order of locks, so that two services never wait on each other.
 
-An order of a split family is locked together with the family's root, root first (the root is the
-oldest row, so primary-key order puts it first). Services that change a family member's total also
-update the root (`family_expected_adjust`); taking the root's lock up front means a split, an edit and
-a line cancellation in one family queue behind each other instead of deadlocking.
+The lock order, everywhere:
+
+1. the order and its split family's root, in primary-key order (the root is the oldest row, so it comes
+   first): a split, an edit and a line cancellation in one family queue behind each other;
+2. then every stock level the operation touches (all levels of the order's products plus
+   `extra_product_ids`), in ONE query, in primary-key order.
+
+Nothing locks a stock level one product at a time, and nothing locks an order after a stock level. A
+brand-new order (create-and-place) is invisible to others, so it takes only step 2 (`stock_lock`).
+`catalog.services` never locks levels for an order: its primitives change the levels handed to them.
+
+    locked = order_lock(order_id, operation="ship", actor=actor)
+    locked.order, locked.root                      # the locked rows
+    locked.levels[(product_id, location_id)]       # a locked StockLevel
+    locked.for_product(product_id)                 # its levels, best location first
+
+Under the order lock, before any level is locked, the primitive asks `orders.hooks.refusal` (the order's
+state check, then the registered guards) and raises InvalidTransition with the refusing sentence.
 """
 
-from ..models import Order
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from catalog import services as stock
+from catalog.models import StockLevel
+
+from .. import hooks
+from ..exceptions import InvalidTransition
+from ..models import Order, OrderLine
+
+# Operations that change stock counters: their lock includes the levels of the order's products.
+STOCK_OPERATIONS = frozenset({"place", "cancel", "line_cancel", "edit", "ship", "return"})
 
 
-def order_lock_with_root(order_id: int) -> tuple[Order, Order]:
-    """Lock the order and its family's root (itself when it has none); returns (order, root)."""
-    root_id = Order.objects.values_list("root_id", flat=True).get(pk=order_id) or order_id
-    locked = {o.pk: o for o in Order.objects.select_for_update().filter(pk__in={order_id, root_id}).order_by("pk")}
-    return locked[order_id], locked[root_id]
+@dataclass
+class LockedStock:
+    """Locked stock levels by (product id, location id)."""
+
+    levels: dict[tuple[int, int], StockLevel] = field(default_factory=dict)
+
+    def for_product(self, product_id: int) -> list[StockLevel]:
+        """The product's locked levels, best location first (priority, then location id)."""
+        found = [level for (pid, _), level in self.levels.items() if pid == product_id]
+        return sorted(found, key=lambda level: (level.location.priority, level.location_id))
+
+
+@dataclass
+class Locked(LockedStock):
+    """The locked order, its family root (the order itself when it has none) and the stock levels."""
+
+    order: Order | None = None
+    root: Order | None = None
+
+
+def _levels(product_filter: Q) -> dict[tuple[int, int], StockLevel]:
+    return {(lv.product_id, lv.location_id): lv for lv in stock.stock_levels_lock(product_filter=product_filter)}
+
+
+def stock_lock(*, product_ids: Iterable[int]) -> LockedStock:
+    """Lock every level of the products in one query (pk order): for an order nobody else can see yet."""
+    return LockedStock(levels=_levels(Q(product_id__in=set(product_ids))))
+
+
+def _order_and_root(order_id: int, skip_locked: bool) -> tuple[Order, Order] | None:
+    root_of_order = Order.objects.filter(pk=order_id, root__isnull=False).values("root_id")
+    rows = list(
+        Order.objects.select_for_update(skip_locked=skip_locked)
+        .filter(Q(pk=order_id) | Q(pk__in=root_of_order))
+        .order_by("pk")
+    )
+    by_pk = {row.pk: row for row in rows}
+    if order_id not in by_pk:
+        if skip_locked and Order.objects.filter(pk=order_id).exists():
+            return None
+        raise Order.DoesNotExist(f"Order {order_id} does not exist.")
+    order = by_pk[order_id]
+    if order.root_id and order.root_id not in by_pk:
+        return None  # skip_locked: the root is held by another transaction
+    return order, by_pk.get(order.root_id or order_id)
+
+
+def order_lock(
+    order_id: int,
+    *,
+    operation: str,
+    extra_product_ids: Iterable[int] = (),
+    change=None,
+    actor=None,
+    skip_locked: bool = False,
+) -> Locked | None:
+    """Lock the order with its family root, check `operation` is allowed, then lock its stock levels.
+
+    Lock order: root and order (pk order, one query), then, for the operations in STOCK_OPERATIONS,
+    every level of the order's line products and of `extra_product_ids` (one query, pk order).
+    Raises InvalidTransition with the sentence of the first refusing check (`orders.hooks.refusal` with
+    `change`) before any level is locked, and Order.DoesNotExist for an unknown id. With `skip_locked`,
+    returns None instead of waiting when another transaction holds the order or its root (scheduled jobs).
+    `actor` is for guards and the record; it does not change what is locked.
+    """
+    pair = _order_and_root(order_id, skip_locked)
+    if pair is None:
+        return None
+    order, root = pair
+    reason = hooks.refusal(operation, order, change)
+    if reason:
+        raise InvalidTransition(reason)
+    locked = Locked(order=order, root=root)
+    extra = set(extra_product_ids)
+    if operation in STOCK_OPERATIONS or extra:
+        line_products = OrderLine.objects.filter(order_id=order_id, product__isnull=False).values("product_id")
+        locked.levels = _levels(Q(product_id__in=line_products) | Q(product_id__in=extra))
+    return locked

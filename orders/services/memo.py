@@ -4,16 +4,18 @@ from django.db import transaction
 
 from .. import events
 from ..exceptions import OrderValidationError
-from ..models import Order, OrderMemo
+from ..models import OrderMemo
+from .locks import order_lock
 
 
 @transaction.atomic
 def order_memo_add(*, order_id: int, text: str, actor) -> OrderMemo:
     """Append a memo written by `actor` and its memo_added event.
 
-    Lock: the order row, so that memos and events of one order are written one after the other.
+    Lock: `order_lock(operation="memo")` (the order, no stock), so that memos and events of one order are
+    written one after the other.
     """
-    order = Order.objects.select_for_update().get(pk=order_id)
+    order = order_lock(order_id, operation="memo", actor=actor).order
     text = text.strip()
     if not text:
         raise OrderValidationError("A memo needs some text.")

@@ -6,9 +6,10 @@ from django.db import transaction
 
 from oms.money import quantize
 
-from .. import events
-from ..exceptions import InvalidTransition, OrderValidationError
-from ..models import Order, OrderEvent, OrderPayment
+from .. import events, hooks
+from ..exceptions import OrderValidationError
+from ..models import OrderEvent, OrderPayment
+from .locks import order_lock
 from .status import order_statuses_refresh
 
 Source = OrderEvent.Source
@@ -18,15 +19,16 @@ Source = OrderEvent.Source
 def order_payment_record(
     *, order_id: int, amount: Decimal, method: str, reference: str = "", actor=None, source: str = Source.ADMIN
 ) -> OrderPayment:
-    """Record a payment; the payment status follows, and a paid order stops its reservation clock."""
-    order = Order.objects.select_for_update().get(pk=order_id)
-    if order.status != Order.Status.PLACED:
-        raise InvalidTransition(
-            f"Order {order.number} is {order.get_status_display().lower()}; payments need a placed order."
-        )
+    """Record a payment; the payment status follows, and a paid order stops its reservation clock.
+
+    Lock: `order_lock(operation="payment")`, the order with its family root (no stock). Refuses with the
+    "payment" state check or a guard's sentence (InvalidTransition) and a non-positive amount
+    (OrderValidationError), changing nothing. Side effects: PAYMENT_RECORDED event, the "payment" hooks.
+    """
     amount = quantize(Decimal(amount))
     if amount <= 0:
         raise OrderValidationError("A payment must be a positive amount.")
+    order = order_lock(order_id, operation="payment", change=amount, actor=actor).order
     payment = OrderPayment.objects.create(order=order, amount=amount, method=method, reference=reference, actor=actor)
     order.amount_paid += amount
     changed = order_statuses_refresh(order, list(order.lines.all()))
@@ -40,4 +42,5 @@ def order_payment_record(
         reference=reference,
         balance=order.balance_due,
     )
+    hooks.run_hooks(hooks.HookContext("payment", order, actor=actor, change=payment))
     return payment

@@ -6,18 +6,18 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 from django.utils import timezone
-from django_fsm import can_proceed
 
 from catalog.models import Product
 from oms.models import ShopSettings
 from oms.money import ZERO
 
-from .. import events
-from ..exceptions import InvalidTransition, OrderValidationError
+from .. import events, hooks
+from ..exceptions import OrderValidationError
 from ..models import ADDRESS_PARTS, Address, Channel, Customer, Order, OrderEvent, OrderLine, PaymentTerms
 from ..notify import order_notify
 from ..pricing import LINE_AMOUNT_FIELDS, TOTAL_FIELDS, order_price
 from .allocation import allocation_sync
+from .locks import order_lock, stock_lock
 from .rows import rows_create, rows_update
 
 Source = OrderEvent.Source
@@ -105,6 +105,9 @@ def order_create(*, data: OrderInput, actor=None, source: str = Source.ADMIN, pl
     """Create an order with its lines and totals; with `place`, reserve its stock and place it too.
 
     Everything happens in one transaction: a line that cannot be reserved leaves nothing behind.
+    Lock (with `place`): the stock levels of the lines' products, in one pk-ordered query
+    (`locks.stock_lock`; the new order itself is invisible to others until the commit). Side effects
+    when placed: PLACED and ALLOCATED events, the "place" hooks, the confirmation through the outbox.
     """
     shop = ShopSettings.load()
     if not data.lines:
@@ -140,7 +143,8 @@ def order_create(*, data: OrderInput, actor=None, source: str = Source.ADMIN, pl
     _insert_with_number(order)
     rows_create(OrderLine, lines, actor=actor)
     if place:
-        reserved, _ = allocation_sync(order=order, lines=lines, actor=actor)
+        locked = stock_lock(product_ids=[line.product_id for line in lines if line.product_id])
+        reserved, _ = allocation_sync(order=order, lines=lines, locked=locked, actor=actor)
         _placed_records(order, reserved, actor=actor, source=source)
         return order
     events.order_draft_created_event(order=order, actor=actor, source=source)
@@ -167,12 +171,11 @@ def _insert_with_number(order: Order) -> None:
 
 @transaction.atomic
 def order_draft_reprice(*, order_id: int) -> Order:
-    """Recompute a draft's lines and totals after the admin saved its fields (prices are not frozen yet)."""
-    order = Order.objects.select_for_update().get(pk=order_id)
-    if order.status != Order.Status.DRAFT:
-        raise InvalidTransition(
-            f"Order {order.number} is {order.get_status_display().lower()}; only drafts are repriced."
-        )
+    """Recompute a draft's lines and totals after the admin saved its fields (prices are not frozen yet).
+
+    Lock: `order_lock(operation="draft_change")` (the order; refused once it is no longer a draft).
+    """
+    order = order_lock(order_id, operation="draft_change").order
     if not order.number:
         order.number = order_number_for(order)
         order.save(update_fields=["number"])
@@ -195,19 +198,20 @@ def _reservation_deadline(order: Order, shop: ShopSettings):
 def order_place(*, order_id: int, actor=None, source: str = Source.ADMIN) -> Order:
     """Place a draft: freeze its totals, reserve stock for every line, start the reservation clock.
 
-    Lock: the order row, then the products' stock levels (pk order). Raises StockUnavailable naming
-    each short line; the transaction then leaves the draft and the stock as they were.
+    Lock: `order_lock(operation="place")`, the order, then its products' stock levels (pk order).
+    Refuses with the "place" state check or a guard's sentence (InvalidTransition), and with
+    StockUnavailable naming each short line; the transaction then leaves the draft and the stock as
+    they were. Side effects: PLACED and ALLOCATED events, the "place" hooks, the confirmation.
     """
-    order = Order.objects.select_for_update().get(pk=order_id)
-    if not can_proceed(order.place):
-        raise InvalidTransition(f"Order {order.number} is {order.get_status_display().lower()} and cannot be placed.")
+    locked = order_lock(order_id, operation="place", actor=actor)
+    order = locked.order
     lines = list(order.lines.select_related("product__tax_rate").order_by("position", "pk"))
     for line in lines:
         line_fill_from_product(line)  # a draft takes the catalogue's current values until it is placed
     order_price(order, lines)
     rows_update(OrderLine, lines, ["sku", "name", "unit_price", "tax_rate", *LINE_AMOUNT_FIELDS], actor=actor)
     _check_placeable(order, lines)
-    reserved, _ = allocation_sync(order=order, lines=lines, actor=actor)
+    reserved, _ = allocation_sync(order=order, lines=lines, locked=locked, actor=actor)
     order.place()
     order.reservation_expires_at = _reservation_deadline(order, ShopSettings.load())
     order.save(update_fields=["status", "placed_at", "reservation_expires_at", *TOTAL_FIELDS, "updated_at"])
@@ -228,4 +232,5 @@ def _placed_records(order: Order, reserved: list[dict], *, actor, source: str) -
     events.order_placed_event(order=order, actor=actor, source=source, total=order.total_gross)
     if reserved:
         events.order_allocated_event(order=order, actor=actor, source=source, allocations=reserved)
+    hooks.run_hooks(hooks.HookContext("place", order, actor=actor))
     order_notify(order=order, kind="order_placed", actor=actor, source=source)

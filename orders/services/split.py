@@ -37,12 +37,12 @@ from django.db.models import F
 from notifications.models import EmailKind
 from oms.money import ZERO, allocate
 
-from .. import hooks
-from ..exceptions import InvalidTransition, OrderValidationError
+from .. import events, hooks
+from ..exceptions import OrderValidationError
 from ..models import ADDRESS_PARTS, Allocation, Order, OrderEvent, OrderLine, OrderPayment, SplitReason
 from ..notify import order_notify
 from ..pricing import LINE_AMOUNT_FIELDS, TOTAL_FIELDS, order_totals_from_lines
-from .locks import order_lock_with_root
+from .locks import order_lock
 from .rows import rows_create, rows_update
 from .status import order_statuses_refresh
 
@@ -77,13 +77,8 @@ def family_expected_adjust(*, order: Order, delta: Decimal) -> None:
 
 
 def split_refusal(order: Order) -> str | None:
-    if order.status == Order.Status.CANCELED:
-        return f"Order {order.number} is cancelled and cannot be split."
-    if order.status != Order.Status.PLACED:
-        return f"Order {order.number} is a draft; only placed orders can be split."
-    if order.fulfillment_status == Order.FulfillmentStatus.FULFILLED:
-        return f"Order {order.number} is fully shipped; there is nothing left to split off."
-    return hooks.refusal_for("split", order)
+    """Why this order cannot be split at all, or None: `orders.rules` and the guards in `orders.hooks`."""
+    return hooks.refusal("split", order)
 
 
 def _moves(order: Order, lines: list[OrderLine], quantities: dict[int, int]) -> list[tuple[OrderLine, int]]:
@@ -189,10 +184,6 @@ def _payment_transfers(order: Order, child: Order, share: Decimal, actor) -> Non
         )  # fmt: skip
 
 
-def _record(order, type_, *, actor, source, **parameters) -> OrderEvent:
-    return OrderEvent(order=order, type=type_, actor=actor, source=source, parameters=parameters)
-
-
 @transaction.atomic
 def order_split(
     *,
@@ -206,17 +197,16 @@ def order_split(
 ) -> Order:
     """Move `quantities` (line id -> units) of a placed order into a new order of its family; returns it.
 
-    Lock: the family's root, then the order (pk order). Refuses (OrderValidationError, InvalidTransition)
+    Lock: `order_lock(operation="split")`, the family's root, then the order (pk order); no stock level
+    changes (reservations move between lines). Refuses (OrderValidationError, InvalidTransition)
     moving nothing, moving everything, more than a line's unshipped units, and cancelled, draft or fully
     shipped orders. Side effects: SPLIT and SPLIT_FROM events listing what moved, payment transfer rows,
     the registered split hooks, and after commit the customer's "order split" e-mail and webhooks.
     """
     if reason not in SplitReason.values:
         raise OrderValidationError(f"Choose a reason for the split ({', '.join(SplitReason.labels)}).")
-    order, root = order_lock_with_root(order_id)
-    refusal = split_refusal(order)
-    if refusal:
-        raise InvalidTransition(refusal)
+    locked = order_lock(order_id, operation="split", change=quantities, actor=actor)
+    order, root = locked.order, locked.root
     lines = list(order.lines.order_by("position", "pk"))
     moves = _moves(order, lines, quantities)
     child = _new_child(order, root, reason, actor)
@@ -262,13 +252,8 @@ def order_split(
         "moved_total": child.total_gross,
         "paid_moved": moved_paid,
     }
-    OrderEvent.objects.bulk_create(
-        [
-            _record(order, OrderEvent.Type.SPLIT, actor=actor, source=source, child=child.number, **common),
-            _record(child, OrderEvent.Type.SPLIT_FROM, actor=actor, source=source, parent=order.number, **common),
-        ]
-    )
-    hooks.run_hooks("split", child, actor)
+    events.order_split_events(order=order, child=child, actor=actor, source=source, **common)
+    hooks.run_hooks(hooks.HookContext("split", order, actor=actor, change=quantities, child=child))
     _notify(order=order, child=child, moved=moved, actor=actor, note=note, notify=notify, source=source)
     return child
 

@@ -1,5 +1,6 @@
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from catalog.exceptions import InsufficientStock, InvalidStockChange
 from catalog.models import StockLevel, StockMovement
@@ -22,7 +23,7 @@ def counters(level: StockLevel) -> tuple[int, int, int, int]:
 
 
 def locked(level: StockLevel) -> StockLevel:
-    return stock_levels_lock(product_ids=[level.product_id])[level.product_id][0]
+    return next(lv for lv in stock_levels_lock(product_ids=[level.product_id]) if lv.pk == level.pk)
 
 
 def ledger(level: StockLevel) -> list[tuple]:
@@ -146,16 +147,20 @@ def test_impossible_reservation_changes_are_refused(product, location, operation
 
 
 @pytest.mark.django_db
-def test_levels_are_locked_in_pk_order_and_returned_best_location_first(tax_rate, location, second_location):
-    # given: the worse location's level is created first (lower pk)
-    product = ProductFactory(tax_rate=tax_rate)
-    stock(product, second_location, 1)
-    stock(product, location, 1)
+def test_levels_are_locked_in_pk_order_whatever_order_the_products_are_asked_in(tax_rate, location, second_location):
+    # given: the worse location's level is created first (lower pk), and two products asked for in reverse
+    product, other = ProductFactory(tax_rate=tax_rate), ProductFactory(tax_rate=tax_rate)
+    first = stock(product, second_location, 1)
+    second = stock(product, location, 1)
+    third = stock(other, location, 1)
     # when
-    with transaction.atomic():
-        levels = stock_levels_lock(product_ids=[product.pk])[product.pk]
-    # then
-    assert [level.location.code for level in levels] == ["main", "store"]
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        levels = stock_levels_lock(product_ids=[other.pk, product.pk])
+    # then: one locking query, rows in primary-key order
+    assert [level.pk for level in levels] == [first.pk, second.pk, third.pk]
+    selects = [q["sql"] for q in queries if q["sql"].startswith("SELECT")]
+    assert len(selects) == 1 and "ORDER BY" in selects[0]
+    assert ("FOR UPDATE" in selects[0]) == connection.features.has_select_for_update
 
 
 @pytest.mark.django_db

@@ -215,16 +215,16 @@ def test_addresses_are_not_part_of_an_edit():
 
 def test_a_registered_guard_refuses_the_edit_with_its_reason(order, staff):
     # given: a higher app (invoicing) refuses edits of orders with a sent invoice
-    def invoice_sent(order):
+    def invoice_sent(order, operation, change):
         return f"Order {order.number} has a sent invoice; cancel it with a credit invoice first."
 
-    hooks.register_guard("edit", invoice_sent)
+    hooks.register_guard("edit", "test.invoice_sent", invoice_sent)
     try:
         # when / then
         with pytest.raises(InvalidTransition, match="has a sent invoice"):
             _commit(order, EditChanges(shipping_fee=Decimal("1")), actor=staff)
     finally:
-        hooks.unregister("edit", invoice_sent)
+        hooks.unregister("edit", "test.invoice_sent")
     order.refresh_from_db()
     assert order.version == 1
 
@@ -233,29 +233,29 @@ def test_registered_hooks_run_inside_the_commit(order, staff):
     # given: a higher app voids a draft invoice after an edit
     seen = []
 
-    def void_draft_invoice(order, actor):
-        seen.append((order.number, order.version, actor))
+    def void_draft_invoice(context):
+        seen.append((context.order.number, context.order.version, context.actor))
 
-    hooks.register_hook("edit", void_draft_invoice)
+    hooks.register_hook("edit", "test.void_draft_invoice", void_draft_invoice)
     try:
         # when
         _commit(order, EditChanges(shipping_fee=Decimal("1")), actor=staff)
     finally:
-        hooks.unregister("edit", void_draft_invoice)
+        hooks.unregister("edit", "test.void_draft_invoice")
     # then
     assert seen == [(order.number, 2, staff)]
 
 
 def test_a_failing_hook_rolls_the_edit_back(order, staff):
-    def broken(order, actor):
+    def broken(context):
         raise OrderValidationError("The draft invoice could not be voided.")
 
-    hooks.register_hook("edit", broken)
+    hooks.register_hook("edit", "test.broken", broken)
     try:
         with pytest.raises(OrderValidationError):
             _commit(order, EditChanges(shipping_fee=Decimal("1")), actor=staff)
     finally:
-        hooks.unregister("edit", broken)
+        hooks.unregister("edit", "test.broken")
     order.refresh_from_db()
     assert (order.version, order.shipping_fee) == (1, Decimal("4.95"))
 

@@ -33,14 +33,14 @@ def slow_first_commit():
     """Hold the first committer inside its transaction (order locked) until the second one has started."""
     inside, release = threading.Event(), threading.Event()
 
-    def hold(order, actor):
+    def hold(context):
         if not inside.is_set():
             inside.set()
             release.wait(5)
 
-    hooks.register_hook("edit", hold)
+    hooks.register_hook("edit", "test.hold", hold)
     yield inside, release
-    hooks.unregister("edit", hold)
+    hooks.unregister("edit", "test.hold")
 
 
 @pytest.mark.postgres

@@ -4,6 +4,9 @@ from django.db.models import F
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from unfold.admin import ModelAdmin, TabularInline
+
+from oms import navigation
 
 from . import services
 from .exceptions import CatalogError
@@ -14,20 +17,20 @@ COUNTERS = ("on_hand", "allocated", "quarantined", "sellable", "reorder_point")
 
 
 @admin.register(TaxRate)
-class TaxRateAdmin(admin.ModelAdmin):
+class TaxRateAdmin(ModelAdmin):
     list_display = ("name", "rate", "active")
     list_filter = ("active",)
     search_fields = ("name",)
 
 
 @admin.register(StockLocation)
-class StockLocationAdmin(admin.ModelAdmin):
+class StockLocationAdmin(ModelAdmin):
     list_display = ("code", "name", "kind", "priority", "active")
     list_filter = ("kind", "active")
     search_fields = ("code", "name")
 
 
-class StockLevelInline(admin.TabularInline):
+class StockLevelInline(TabularInline):
     """Stock per location, read-only: counters change only through receipts, adjustments and orders."""
 
     model = StockLevel
@@ -48,7 +51,7 @@ class StockLevelInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ModelAdmin):
     list_display = ("sku", "name", "unit_price", "tax_rate", "active")
     list_filter = ("active", "tax_rate")
     list_select_related = ("tax_rate",)
@@ -57,7 +60,7 @@ class ProductAdmin(admin.ModelAdmin):
 
 
 @admin.register(StockLevel)
-class StockLevelAdmin(admin.ModelAdmin):
+class StockLevelAdmin(ModelAdmin):
     list_display = ("product", "location", *COUNTERS)
     list_filter = ("location",)
     list_select_related = ("product", "location")
@@ -74,7 +77,7 @@ class StockLevelAdmin(admin.ModelAdmin):
 
 
 @admin.register(LowStockLevel)
-class LowStockLevelAdmin(admin.ModelAdmin):
+class LowStockLevelAdmin(ModelAdmin):
     """Levels whose sellable quantity is below their reorder point."""
 
     list_display = ("product", "location", "on_hand", "allocated", "quarantined", "sellable_units", "reorder_point")
@@ -105,7 +108,7 @@ class LowStockLevelAdmin(admin.ModelAdmin):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(admin.ModelAdmin):
+class StockMovementAdmin(ModelAdmin):
     """The ledger, read-only. Receipts and adjustments are entered through their own forms here."""
 
     list_display = (
@@ -162,3 +165,11 @@ class StockMovementAdmin(admin.ModelAdmin):
                 return redirect("admin:catalog_stockmovement_changelist")
         context = {**self.admin_site.each_context(request), "opts": self.opts, "title": title, "form": form}
         return TemplateResponse(request, "admin/catalog/stock_change_form.html", context)
+
+
+navigation.entry("Catalogue and stock", "Products", icon="inventory_2", model="catalog.Product", position=10)
+navigation.entry("Catalogue and stock", "Stock levels", icon="stacks", model="catalog.StockLevel", position=20)
+navigation.entry("Catalogue and stock", "Low stock", icon="trending_down", model="catalog.LowStockLevel", position=30)
+navigation.entry("Catalogue and stock", "Stock ledger", icon="receipt", model="catalog.StockMovement", position=40)
+navigation.entry("Catalogue and stock", "Stock locations", icon="warehouse", model="catalog.StockLocation", position=50)
+navigation.entry("Catalogue and stock", "Tax rates", icon="percent", model="catalog.TaxRate", position=60)

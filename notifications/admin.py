@@ -6,6 +6,9 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path
+from unfold.admin import ModelAdmin, TabularInline
+
+from oms import navigation
 
 from .models import (
     WEBHOOK_EVENT_TYPES,
@@ -35,7 +38,7 @@ class ReadOnlyMixin:
 
 
 @admin.register(EmailTemplate)
-class EmailTemplateAdmin(admin.ModelAdmin):
+class EmailTemplateAdmin(ModelAdmin):
     list_display = ("kind", "subject", "updated_at")
     fields = ("kind", "subject", "body_text", "body_html")
     readonly_fields = ("kind",)
@@ -80,7 +83,7 @@ class EmailTemplateAdmin(admin.ModelAdmin):
         )
 
 
-class MessageAttemptInline(ReadOnlyMixin, admin.TabularInline):
+class MessageAttemptInline(ReadOnlyMixin, TabularInline):
     model = MessageAttempt
     fields = ("started_at", "handed_over_at", "finished_at", "outcome", "error")
     readonly_fields = fields
@@ -88,7 +91,7 @@ class MessageAttemptInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(Message)
-class MessageAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class MessageAdmin(ReadOnlyMixin, ModelAdmin):
     list_display = ("created_at", "kind", "to", "subject", "status", "tries", "topic", "topic_id")
     list_filter = ("status", "kind", "topic")
     search_fields = ("to", "subject", "=topic_id")
@@ -120,7 +123,7 @@ class WebhookEndpointForm(forms.ModelForm):
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin):
+class WebhookEndpointAdmin(ModelAdmin):
     form = WebhookEndpointForm
     list_display = ("name", "url", "active", "created_at")
     list_filter = ("active",)
@@ -129,7 +132,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         return False  # the delivery log refers to it; deactivate instead
 
 
-class WebhookAttemptInline(ReadOnlyMixin, admin.TabularInline):
+class WebhookAttemptInline(ReadOnlyMixin, TabularInline):
     model = WebhookAttempt
     fields = ("started_at", "finished_at", "outcome", "status_code", "error")
     readonly_fields = fields
@@ -137,7 +140,7 @@ class WebhookAttemptInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class WebhookDeliveryAdmin(ReadOnlyMixin, ModelAdmin):
     list_display = ("created_at", "event_type", "endpoint", "status", "tries", "topic", "topic_id", "event_id")
     list_filter = ("status", "endpoint", "event_type")
     search_fields = ("=event_id", "=topic_id")
@@ -155,3 +158,9 @@ class WebhookDeliveryAdmin(ReadOnlyMixin, admin.ModelAdmin):
         for delivery_id in ids:
             webhook_resend(delivery_id=delivery_id, actor=request.user)
         self.message_user(request, f"{len(ids)} deliveries queued again; others were not failed.", messages.SUCCESS)
+
+
+navigation.entry("Messages", "E-mails", icon="outgoing_mail", model="notifications.Message", position=10)
+navigation.entry("Messages", "E-mail templates", icon="edit_note", model="notifications.EmailTemplate", position=20)
+navigation.entry("Messages", "Webhook deliveries", icon="webhook", model="notifications.WebhookDelivery", position=30)
+navigation.entry("Messages", "Webhook endpoints", icon="cable", model="notifications.WebhookEndpoint", position=40)

@@ -1,18 +1,37 @@
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
+from django_celery_beat import admin as beat_admin
+from django_celery_beat.models import ClockedSchedule, CrontabSchedule, IntervalSchedule, PeriodicTask, SolarSchedule
 from simple_history.admin import SimpleHistoryAdmin
+from unfold.admin import ModelAdmin, TabularInline
+from unfold.forms import AdminPasswordChangeForm, AuthenticationForm, UserChangeForm, UserCreationForm
+from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
-from .login_throttle import StaffLoginForm
+from . import navigation
+from .login_throttle import ThrottledLoginMixin
 from .models import ShopSettings, User
 
 admin.site.site_header = "OMS order desk"
 admin.site.site_title = "OMS"
 admin.site.index_title = "Back office"
-admin.site.login_form = StaffLoginForm  # shows the login throttle's lockout message
+
+
+class StaffLoginForm(ThrottledLoginMixin, AuthenticationForm):
+    """unfold's login form (its widgets) that shows the login throttle's lockout message."""
+
+    staff_login = True
+
+
+admin.site.login_form = StaffLoginForm
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(BaseUserAdmin, ModelAdmin):
+    form = UserChangeForm
+    add_form = UserCreationForm
+    change_password_form = AdminPasswordChangeForm
     ordering = ("email",)
     list_display = ("email", "first_name", "last_name", "is_staff", "is_active")
     search_fields = ("email", "first_name", "last_name")
@@ -25,8 +44,16 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
 
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(BaseGroupAdmin, ModelAdmin):
+    """Staff roles (Order desk, Warehouse, Finance, Manager) and their permissions."""
+
+
 @admin.register(ShopSettings)
-class ShopSettingsAdmin(SimpleHistoryAdmin):
+class ShopSettingsAdmin(SimpleHistoryAdmin, ModelAdmin):
     """The one settings record: no list to browse, no add once it exists, never deleted."""
 
     def has_add_permission(self, request):
@@ -39,3 +66,80 @@ class ShopSettingsAdmin(SimpleHistoryAdmin):
         from django.shortcuts import redirect
 
         return redirect("admin:oms_shopsettings_change", ShopSettings.load().pk)
+
+
+# --- The scheduler (django-celery-beat) in unfold's dress, following unfold's integration recipe. Its rows are
+# internals (beat schedules declared in settings), so only superusers see or change them.
+for _model in (PeriodicTask, IntervalSchedule, CrontabSchedule, SolarSchedule, ClockedSchedule):
+    admin.site.unregister(_model)
+
+
+class SuperuserOnlyMixin:
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request, *args):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+
+class UnfoldTaskSelectWidget(UnfoldAdminSelectWidget, beat_admin.TaskSelectWidget):
+    pass
+
+
+class PeriodicTaskForm(beat_admin.PeriodicTaskForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["task"].widget = UnfoldAdminTextInputWidget()
+        self.fields["regtask"].widget = UnfoldTaskSelectWidget()
+
+
+@admin.register(PeriodicTask)
+class PeriodicTaskAdmin(SuperuserOnlyMixin, beat_admin.PeriodicTaskAdmin, ModelAdmin):
+    form = PeriodicTaskForm
+
+
+class PeriodicTaskInline(SuperuserOnlyMixin, beat_admin.PeriodicTaskInline, TabularInline):
+    pass
+
+
+class ScheduleAdmin(SuperuserOnlyMixin, ModelAdmin):
+    inlines = (PeriodicTaskInline,)
+
+
+@admin.register(ClockedSchedule)
+class ClockedScheduleAdmin(beat_admin.ClockedScheduleAdmin, ScheduleAdmin):
+    inlines = (PeriodicTaskInline,)
+
+
+@admin.register(CrontabSchedule)
+class CrontabScheduleAdmin(beat_admin.CrontabScheduleAdmin, ScheduleAdmin):
+    inlines = (PeriodicTaskInline,)
+
+
+@admin.register(SolarSchedule)
+class SolarScheduleAdmin(ScheduleAdmin):
+    pass
+
+
+@admin.register(IntervalSchedule)
+class IntervalScheduleAdmin(ScheduleAdmin):
+    pass
+
+
+navigation.entry("Settings", "Shop settings", icon="storefront", model="oms.ShopSettings", position=10)
+navigation.entry("Settings", "Users", icon="person", model="oms.User", position=40)
+navigation.entry("Settings", "Roles", icon="badge", model="auth.Group", position=50)
+navigation.entry("Settings", "Scheduled jobs", icon="schedule", model="django_celery_beat.PeriodicTask", position=60)
+navigation.entry("Settings", "Intervals", icon="timer", model="django_celery_beat.IntervalSchedule", position=61)
+navigation.entry("Settings", "Crontabs", icon="update", model="django_celery_beat.CrontabSchedule", position=62)
+navigation.entry("Settings", "Clocked", icon="alarm", model="django_celery_beat.ClockedSchedule", position=63)
+navigation.entry("Settings", "Solar events", icon="wb_twilight", model="django_celery_beat.SolarSchedule", position=64)

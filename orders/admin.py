@@ -5,9 +5,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path
 from django.utils.html import format_html, format_html_join
+from unfold.admin import ModelAdmin, StackedInline, TabularInline
+
+from oms import navigation
 
 from . import admin_pages
-from .admin_pages.general import order_object_tools
+from .admin_pages.rendering import order_chrome
 from .exceptions import OrderError
 from .forms import DraftLineForm, DraftLineFormSet, DraftOrderForm
 from .models import Address, Channel, Customer, Order, OrderEvent, OrderLine, OrderPayment
@@ -87,7 +90,7 @@ class OrderTabFilter(admin.SimpleListFilter):
         return queryset
 
 
-class OrderLineInline(admin.TabularInline):
+class OrderLineInline(TabularInline):
     """Editable lines of a draft; read-only (prices frozen) once the order is placed."""
 
     model = OrderLine
@@ -135,7 +138,7 @@ class OrderLineInline(admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(ModelAdmin):
     form = DraftOrderForm
     inlines = (OrderLineInline,)
     autocomplete_fields = ("customer",)
@@ -158,6 +161,7 @@ class OrderAdmin(admin.ModelAdmin):
     list_per_page = 50
     show_full_result_count = False
     change_list_template = "admin/orders/order/change_list.html"
+    list_before_template = "admin/orders/order/list_tabs.html"
     change_form_template = "admin/orders/order/change_form.html"
 
     def get_queryset(self, request):
@@ -249,13 +253,7 @@ class OrderAdmin(admin.ModelAdmin):
         order = self.get_object(request, object_id)
         if order is None:
             return super().change_view(request, object_id, form_url, extra_context)
-        context = {
-            "order": order,
-            "order_tabs": admin_pages.tabs(),
-            "active_tab": "general",
-            "order_tools": order_object_tools(request, order),
-            **(extra_context or {}),
-        }
+        context = {**order_chrome(request, order), "active_tab": "general", **(extra_context or {})}
         if not _is_draft(order):
             context.update(show_save=False, show_save_and_continue=False, show_save_and_add_another=False)
         return super().change_view(request, object_id, form_url, context)
@@ -310,13 +308,13 @@ class OrderAdmin(admin.ModelAdmin):
         return page.view(request, order, self)
 
 
-class AddressInline(admin.StackedInline):
+class AddressInline(StackedInline):
     model = Address
     extra = 0
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(ModelAdmin):
     list_display = ("name", "company", "email", "is_wholesale", "payment_terms")
     list_filter = ("is_wholesale", "payment_terms")
     search_fields = ("name", "company", "email")  # also what the order form's autocomplete searches
@@ -325,7 +323,7 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Channel)
-class ChannelAdmin(admin.ModelAdmin):
+class ChannelAdmin(ModelAdmin):
     list_display = ("name", "code", "active", "has_token")
     readonly_fields = ("has_token",)
     actions = ("issue_token",)
@@ -347,7 +345,7 @@ class ChannelAdmin(admin.ModelAdmin):
 
 
 @admin.register(OrderPayment)
-class OrderPaymentAdmin(admin.ModelAdmin):
+class OrderPaymentAdmin(ModelAdmin):
     """Payments as recorded; new ones come from the order's "Record payment" button."""
 
     list_display = ("created_at", "order", "kind", "amount", "method", "reference", "actor")
@@ -363,3 +361,9 @@ class OrderPaymentAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+navigation.entry("Orders", "Orders", icon="shopping_cart", model="orders.Order", position=10)
+navigation.entry("Orders", "Payments", icon="payments", model="orders.OrderPayment", position=20)
+navigation.entry("Customers", "Customers", icon="person", model="orders.Customer", position=10)
+navigation.entry("Settings", "Sales channels", icon="hub", model="orders.Channel", position=20)

@@ -31,7 +31,7 @@ def admin_login(live_server, page):
         page.goto(f"{live_server.url}/admin/login/")
         page.fill("#id_username", user.email)
         page.fill("#id_password", "pass-word-123")
-        page.click("input[type=submit]")
+        page.click("#login-form [type=submit]")
         page.wait_for_url(f"{live_server.url}/admin/")
         return page
 

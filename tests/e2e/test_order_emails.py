@@ -16,7 +16,7 @@ def test_staff_write_an_email_from_the_orders_emails_tab_and_see_it_sent(
     page = admin_login(superuser)
     # when: they open the order's E-mails tab and write to the customer
     page.goto(f"{live_server.url}/admin/orders/order/{order.pk}/emails/")
-    page.get_by_role("link", name="E-mails").wait_for()
+    page.get_by_role("navigation", name="Order sections").get_by_role("link", name="E-mails").wait_for()
     page.fill("input[name=subject]", "About your mug")
     page.fill("textarea[name=message]", "It ships tomorrow.")
     page.click("button[type=submit]:has-text('Send e-mail')")

@@ -38,11 +38,11 @@ def test_staff_locked_out_of_the_admin_see_the_message_on_the_admin_sign_in(live
     url = f"{live_server.url}/admin/login/"
     # when five wrong passwords are typed, then the right one
     for n in range(5):
-        sign_in(page, url, "desk@example.com", f"wrong-{n}", "input[type=submit]")
-    sign_in(page, url, "desk@example.com", "pass-word-123", "input[type=submit]")
+        sign_in(page, url, "desk@example.com", f"wrong-{n}", "#login-form [type=submit]")
+    sign_in(page, url, "desk@example.com", "pass-word-123", "#login-form [type=submit]")
     # then the admin sign-in page shows the lockout and the admin stays closed
     assert "Too many failed attempts; try again in 15 minutes or ask a manager to reset your password." in (
-        page.locator(".errornote").inner_text()
+        page.locator(".errornote", has_text="Too many failed attempts").inner_text()
     )
     assert page.url.startswith(url)
     page.screenshot(path=f"{SHOTS}/admin_lockout.png", full_page=True)

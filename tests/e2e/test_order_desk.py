@@ -91,13 +91,13 @@ def test_a_clerk_moves_a_draft_to_another_customer_and_sees_the_new_address_and_
     page.select_option("#id_channel", label="Phone")
     choose_autocomplete(page, "id_lines-0-product", "MUG-RED", "MUG-RED · Red mug")
     page.fill("#id_lines-0-quantity", "1")
-    page.click("input[name=_continue]")
+    page.click("[name=_continue]")
     page.wait_for_selector("text=was added successfully")
     assert page.input_value("#id_shipping_street") == "Bakkerstraat 1"
 
     # when the clerk picks Willems instead and saves
     choose_autocomplete(page, "id_customer", "Willems", "Willems")
-    page.click("input[name=_continue]")
+    page.click("[name=_continue]")
     page.wait_for_selector("text=was changed successfully")
 
     # then the form and the summary show Willems' address and terms

@@ -10,6 +10,8 @@ from unfold.admin import ModelAdmin, StackedInline, TabularInline
 from oms import navigation
 
 from . import admin_pages
+from .admin_list import OrderListMixin
+from .admin_pages.general import general_view
 from .admin_pages.rendering import order_chrome
 from .exceptions import OrderError
 from .forms import DraftLineForm, DraftLineFormSet, DraftOrderForm
@@ -138,22 +140,10 @@ class OrderLineInline(TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(ModelAdmin):
+class OrderAdmin(OrderListMixin, ModelAdmin):
     form = DraftOrderForm
     inlines = (OrderLineInline,)
     autocomplete_fields = ("customer",)
-    list_display = (
-        "number",
-        "customer",
-        "channel",
-        "status",
-        "payment_status",
-        "fulfillment_status",
-        "total_gross",
-        "placed_at",
-        "created_at",
-    )
-    list_display_links = ("number",)
     list_filter = (OrderTabFilter, "channel", "payment_status", "fulfillment_status", "placed_at")
     list_select_related = ("customer", "channel")
     search_fields = ("number", "customer__name", "customer__email", "external_reference")
@@ -253,6 +243,8 @@ class OrderAdmin(ModelAdmin):
         order = self.get_object(request, object_id)
         if order is None:
             return super().change_view(request, object_id, form_url, extra_context)
+        if not _is_draft(order) and request.method == "GET":
+            return general_view(request, order, self)  # a placed order's page: cards, lines, timeline
         context = {**order_chrome(request, order), "active_tab": "general", **(extra_context or {})}
         if not _is_draft(order):
             context.update(show_save=False, show_save_and_continue=False, show_save_and_add_another=False)
@@ -290,7 +282,7 @@ class OrderAdmin(ModelAdmin):
             "<int:object_id>/<slug:slug>/", self.admin_site.admin_view(self.order_page_view), name="orders_order_page"
         )
         # Before the admin's catch-all "<path:object_id>/" redirect, after its own "change/", "history/"...
-        return [*urls[:-1], page, urls[-1]]
+        return [*self.get_export_urls(), *urls[:-1], page, urls[-1]]
 
     def history_view(self, request, object_id, extra_context=None):
         # <pk>/history/ is the admin's own URL and resolves before ours: serve the History tab there.

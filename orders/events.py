@@ -94,3 +94,8 @@ def order_split_events(*, order, child, actor, source, **parameters) -> list[Ord
 
 def order_email_queued_event(*, order, actor, source: str, kind: str, message_id: int, to: str):
     return _record(order, Type.EMAIL_QUEUED, actor=actor, source=source, kind=kind, message_id=message_id, to=to)
+
+
+def order_address_changed_event(*, order, actor, source, changes: dict):
+    """`changes`: {"shipping": {"old": {...}, "new": {...}}, ...} for each address that changed."""
+    return _record(order, Type.ADDRESS_CHANGED, actor=actor, source=source, changes=changes)

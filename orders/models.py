@@ -373,6 +373,7 @@ class OrderEvent(models.Model):
         EMAIL_QUEUED = "email_queued", "E-mail queued"
         WEBHOOK_DELIVERED = "webhook_delivered", "Webhook delivered"
         MEMO_ADDED = "memo_added", "Memo added"
+        ADDRESS_CHANGED = "address_changed", "Address changed"
 
     class Source(models.TextChoices):
         ADMIN = "admin", "Admin"

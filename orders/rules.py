@@ -77,8 +77,12 @@ def _ship(order: Order) -> str | None:
 def _address_change(order: Order) -> str | None:
     if order.status == S.CANCELED:
         return f"Order {order.number} is cancelled; its addresses stay as they were."
-    if order.fulfillment_status == F.FULFILLED:
-        return f"Order {order.number} is fully shipped; its addresses stay as they were."
+    if order.status != S.PLACED:
+        return f"Order {order.number} is a draft: change its addresses on the order form."
+    if order.fulfillment_status != F.UNFULFILLED:
+        # Until fulfilment's guard (a shipment handed to the warehouse) takes over: once a unit left, its address
+        # is history. The units still open can go to a new address through a split order.
+        return f"Order {order.number} has shipped units; the address they went to cannot be changed."
     return None
 
 

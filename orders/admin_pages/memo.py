@@ -26,6 +26,8 @@ def memo_view(request, order, model_admin):
                 messages.error(request, str(exc))
             else:
                 messages.success(request, "The memo was added.")
+                if request.POST.get("next") == "general":  # the memo box on the General tab
+                    return redirect("admin:orders_order_change", order.pk)
                 return redirect("admin:orders_order_page", order.pk, SLUG)
     context = {
         "memos": order_memos_for_staff(order=order),

@@ -22,6 +22,7 @@ def render_order_page(request, order, model_admin, *, slug: str, title: str, tem
     page_context = {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.opts,
+        "original": order,  # unfold's header builds the breadcrumbs (Orders › Orders › Order 10042) from it
         "title": f"{order} · {title}",
         **order_chrome(request, order),
         "active_tab": slug,

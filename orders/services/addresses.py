@@ -6,7 +6,7 @@ from notifications.models import EmailKind
 
 from .. import events, hooks
 from ..exceptions import OrderValidationError
-from ..models import ADDRESS_PARTS, OrderEvent
+from ..models import ADDRESS_PARTS, Order, OrderEvent
 from ..notify import order_notify
 from .locks import order_lock
 
@@ -42,7 +42,8 @@ def order_address_change(
     Lock: `order_lock(operation="address_change")` (the order with its family root; no stock levels). Refused
     with the reason (InvalidTransition, from `orders.rules` and the "address_change" guards of `orders.hooks`)
     for drafts (their form holds the addresses), cancelled orders, once any unit was shipped, and by higher
-    apps (fulfilment: a shipment handed to the warehouse). Nothing to change is refused too. Side effects: an address_changed event with the old and
+    apps (fulfilment: a shipment handed to the warehouse). Nothing to change is refused too.
+    Side effects: an address_changed event with the old and
     new address of each kind changed; the customer's e-mail (the "order edited" e-mail with a note naming the
     new address) and webhook through order_notify, unless `notify` is False for the e-mail.
     """

@@ -9,6 +9,8 @@ from unfold.admin import ModelAdmin, StackedInline, TabularInline
 
 from oms import navigation
 
+from oms.money import ZERO
+
 from . import admin_pages
 from .admin_list import OrderListMixin
 from .admin_pages.general import general_view
@@ -45,6 +47,7 @@ TOTAL_FIELDS = (
     "total_gross",
     "amount_paid",
     "balance_due",
+    "refund_due",
 )
 PLACED_FIELDSETS = (
     (
@@ -190,7 +193,11 @@ class OrderAdmin(OrderListMixin, ModelAdmin):
 
     @admin.display(description="balance due")
     def balance_due(self, obj):
-        return obj.balance_due
+        return max(obj.balance_due, ZERO)
+
+    @admin.display(description="refund due (owed to the customer)")
+    def refund_due(self, obj):
+        return obj.refund_due
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -104,7 +104,7 @@ class Order(FSMModelMixin, models.Model):
         UNPAID = "unpaid", "Unpaid"
         PARTIALLY_PAID = "partially_paid", "Partially paid"
         PAID = "paid", "Paid"
-        OVERPAID = "overpaid", "Overpaid (owed to customer)"
+        REFUND_DUE = "refund_due", "Refund due"
 
     class FulfillmentStatus(models.TextChoices):
         UNFULFILLED = "unfulfilled", "Unfulfilled"
@@ -221,6 +221,11 @@ class Order(FSMModelMixin, models.Model):
         """Positive: the customer still owes this; negative: owed to the customer."""
         return self.total_gross - self.amount_paid
 
+    @property
+    def refund_due(self) -> Decimal:
+        """What the order holds beyond what it needs (cancelled or reduced): owed back until refunded."""
+        return max(self.amount_paid - self.total_gross, ZERO)
+
     def billing_address(self) -> dict:
         return {part: getattr(self, f"billing_{part}") for part in ADDRESS_PARTS}
 
@@ -243,7 +248,7 @@ class Order(FSMModelMixin, models.Model):
 
     @transition(field=payment_status, source="*", target=RETURN_VALUE(*PaymentStatus.values))
     def set_payment_status(self, status: str) -> str:
-        if status in (self.PaymentStatus.PAID, self.PaymentStatus.OVERPAID) and self.paid_at is None:
+        if status in (self.PaymentStatus.PAID, self.PaymentStatus.REFUND_DUE) and self.paid_at is None:
             self.paid_at = timezone.now()
         return status
 

@@ -31,7 +31,7 @@ class CustomerStatus:
 def order_status_for_customer(order: Order) -> CustomerStatus:
     if order.status == Order.Status.CANCELED:
         return CustomerStatus("Cancelled", "muted")
-    paid = order.payment_status in (Order.PaymentStatus.PAID, Order.PaymentStatus.OVERPAID)
+    paid = order.payment_status in (Order.PaymentStatus.PAID, Order.PaymentStatus.REFUND_DUE)
     on_terms = order.payment_terms != PaymentTerms.IMMEDIATE  # wholesale pays later; nothing waits
     Fulfillment = Order.FulfillmentStatus
     if order.fulfillment_status == Fulfillment.FULFILLED:

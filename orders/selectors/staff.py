@@ -29,10 +29,12 @@ ORDER_TABS: tuple[OrderTab, ...] = (
         "Awaiting fulfilment",
         # Paid orders, and orders on account (wholesale terms) that ship before they are paid.
         Q(status=S.PLACED, fulfillment_status=F.UNFULFILLED)
-        & (Q(payment_status__in=[P.PAID, P.OVERPAID]) | ~Q(payment_terms=PaymentTerms.IMMEDIATE)),
+        & (Q(payment_status__in=[P.PAID, P.REFUND_DUE]) | ~Q(payment_terms=PaymentTerms.IMMEDIATE)),
     ),
     OrderTab("partially_shipped", "Partially shipped", Q(status=S.PLACED, fulfillment_status=F.PARTIALLY_FULFILLED)),
     OrderTab("shipped", "Shipped", Q(status=S.PLACED, fulfillment_status=F.FULFILLED)),
+    # Cancelled or reduced orders holding more money than they need (orders/pricing.py rule 6).
+    OrderTab("refund_due", "Refund due", Q(payment_status=P.REFUND_DUE)),
     OrderTab("cancelled", "Cancelled", Q(status=S.CANCELED)),
 )
 ORDER_TABS_BY_SLUG = {tab.slug: tab for tab in ORDER_TABS}

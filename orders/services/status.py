@@ -4,14 +4,16 @@ from ..models import Order
 
 
 def payment_status_for(order: Order) -> str:
+    """From the amounts alone: an order holding more than its total (cancelled or reduced) has a refund
+    due (orders/pricing.py rule 6); a cancelled order that holds nothing is unpaid, never "paid"."""
     S = Order.PaymentStatus
+    if order.amount_paid > order.total_gross:
+        return S.REFUND_DUE
     if order.amount_paid <= 0:
-        return S.UNPAID if order.total_gross > 0 else S.PAID
+        return S.UNPAID if order.total_gross > 0 or order.status == Order.Status.CANCELED else S.PAID
     if order.amount_paid < order.total_gross:
         return S.PARTIALLY_PAID
-    if order.amount_paid == order.total_gross:
-        return S.PAID
-    return S.OVERPAID
+    return S.PAID
 
 
 def fulfillment_status_for(lines) -> str:
@@ -30,7 +32,7 @@ def order_statuses_refresh(order: Order, lines) -> list[str]:
     if payment != order.payment_status:
         order.set_payment_status(payment)
         changed += ["payment_status", "paid_at"]
-        if payment in (Order.PaymentStatus.PAID, Order.PaymentStatus.OVERPAID) and order.reservation_expires_at:
+        if payment in (Order.PaymentStatus.PAID, Order.PaymentStatus.REFUND_DUE) and order.reservation_expires_at:
             order.reservation_expires_at = None  # paid orders keep their stock
             changed.append("reservation_expires_at")
     fulfillment = fulfillment_status_for(lines)

@@ -29,8 +29,11 @@ def orders_in_every_tab(place_order, product, location):
         "partly_shipped": place_order([(product, 2)], customer=wholesale),
         "shipped": place_order([(product, 1)], customer=wholesale),
         "cancelled": place_order([(product, 1)]),
+        "paid_cancelled": place_order([(product, 1)]),
     }
     order_payment_record(order_id=orders["paid"].pk, amount=orders["paid"].total_gross, method="card")
+    order_payment_record(order_id=orders["paid_cancelled"].pk, amount=Decimal("5.00"), method="card")
+    order_cancel(order_id=orders["paid_cancelled"].pk, reason="test")  # holds 5.00 it no longer needs
     for key, quantity in (("partly_shipped", 1), ("shipped", 1)):
         line = orders[key].lines.get()
         order_lines_ship(order_id=orders[key].pk, quantities={line.pk: quantity})
@@ -43,13 +46,14 @@ def test_tab_counts_follow_the_status_definitions(orders_in_every_tab):
     counts = order_tab_counts()
     # then
     assert counts == {
-        "all": 7,
+        "all": 8,
         "draft": 1,
         "awaiting_payment": 4,  # unpaid, on terms (unpaid), partly shipped and shipped on terms
         "awaiting_fulfilment": 2,  # the paid one, and the unpaid one on account
         "partially_shipped": 1,
         "shipped": 1,
-        "cancelled": 1,
+        "refund_due": 1,
+        "cancelled": 2,
     }
 
 
@@ -58,7 +62,8 @@ def test_tab_counts_follow_the_status_definitions(orders_in_every_tab):
     [
         ("draft", {"draft"}),
         ("awaiting_fulfilment", {"paid", "on_terms"}),
-        ("cancelled", {"cancelled"}),
+        ("cancelled", {"cancelled", "paid_cancelled"}),
+        ("refund_due", {"paid_cancelled"}),
         ("partially_shipped", {"partly_shipped"}),
         ("shipped", {"shipped"}),
     ],
@@ -73,7 +78,7 @@ def test_a_tab_lists_its_orders_and_shows_every_count(client, desk, orders_in_ev
     assert numbers == {orders_in_every_tab[key].number for key in expected}
     tabs = {t["slug"]: t for t in response.context["order_list_tabs"]}
     assert [t.slug for t in ORDER_TABS] == list(tabs)
-    assert tabs[tab]["active"] and tabs["all"]["count"] == 7
+    assert tabs[tab]["active"] and tabs["all"]["count"] == 8
 
 
 @pytest.mark.parametrize("field", ["number", "customer_name", "customer_email", "external_reference"])

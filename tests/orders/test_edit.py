@@ -280,7 +280,7 @@ def test_a_lower_total_than_paid_is_owed_to_the_customer(order, staff):
     _commit(order, EditChanges(quantities={_lines(order)["CUP-1"].pk: 0}), actor=staff)
     # then
     order.refresh_from_db()
-    assert order.payment_status == Order.PaymentStatus.OVERPAID
+    assert order.payment_status == Order.PaymentStatus.REFUND_DUE
     assert order.balance_due == Decimal("-8.00")
 
 

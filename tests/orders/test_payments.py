@@ -58,11 +58,11 @@ def test_payments_adding_up_to_the_total_make_the_order_paid_and_stop_the_clock(
 
 
 @pytest.mark.django_db
-def test_paying_more_than_the_total_makes_the_order_overpaid_with_a_negative_balance(order):
+def test_paying_more_than_the_total_makes_a_refund_due_with_a_negative_balance(order):
     # when
     pay(order, "31.50")
     # then
-    assert (order.payment_status, order.balance_due) == (S.OVERPAID, Decimal("-1.50"))
+    assert (order.payment_status, order.balance_due) == (S.REFUND_DUE, Decimal("-1.50"))
     assert order.paid_at is not None
 
 

@@ -15,7 +15,7 @@ S, P, F = Order.Status, Order.PaymentStatus, Order.FulfillmentStatus
         (S.PLACED, P.UNPAID, F.UNFULFILLED, PaymentTerms.NET_30, "Being prepared"),
         (S.PLACED, P.PAID, F.PARTIALLY_FULFILLED, PaymentTerms.IMMEDIATE, "Partly shipped"),
         (S.PLACED, P.UNPAID, F.PARTIALLY_FULFILLED, PaymentTerms.IMMEDIATE, "Partly shipped, payment due"),
-        (S.PLACED, P.OVERPAID, F.FULFILLED, PaymentTerms.IMMEDIATE, "Shipped"),
+        (S.PLACED, P.REFUND_DUE, F.FULFILLED, PaymentTerms.IMMEDIATE, "Shipped"),
         (S.PLACED, P.PARTIALLY_PAID, F.FULFILLED, PaymentTerms.IMMEDIATE, "Shipped, payment due"),
         (S.PLACED, P.UNPAID, F.FULFILLED, PaymentTerms.NET_14, "Shipped"),
         (S.CANCELED, P.PAID, F.UNFULFILLED, PaymentTerms.IMMEDIATE, "Cancelled"),

@@ -2,8 +2,8 @@
 
 Context (orders/notify.py order_email_context): order_number, customer_name, shop_name, account_url,
 lines (name, sku, quantity, unit_price, gross), lines_gross, shipping, discount, total_tax,
-total_gross, currency, billing_address, shipping_address (lists of lines), extra_note; free-text
-e-mails add subject and message.
+total_gross, currency, billing_address, shipping_address (lists of lines), refund_due (the amount owed
+back to the customer, empty when none), extra_note; free-text e-mails add subject and message.
 """
 
 _LINES_TEXT = (
@@ -21,13 +21,24 @@ _LINES_HTML = (
 )
 _NOTE_TEXT = "{% if extra_note %}\n{{ extra_note }}\n{% endif %}"
 _NOTE_HTML = "{% if extra_note %}<p>{{ extra_note|linebreaksbr }}</p>{% endif %}"
+# Said in the e-mails of changes that can leave the customer owed money (orders/pricing.py rule 6).
+REFUND_TEXT = (
+    "{% if refund_due %}\nYou have paid {{ currency }} {{ refund_due }} more than your order now costs. "
+    "We will refund this amount to you.\n{% endif %}"
+)
+REFUND_HTML = (
+    "{% if refund_due %}<p>You have paid {{ currency }} {{ refund_due }} more than your order now costs. "
+    "We will refund this amount to you.</p>{% endif %}"
+)
 _SIGN_TEXT = "\nYou can follow your order at {{ account_url }}\n\nKind regards,\n{{ shop_name }}\n"
 _SIGN_HTML = '<p><a href="{{ account_url }}">Follow your order</a></p><p>Kind regards,<br>{{ shop_name }}</p>'
 
 
-def _kind(subject: str, opening: str, with_lines: bool = True) -> dict:
+def _kind(subject: str, opening: str, with_lines: bool = True, refund: bool = False) -> dict:
     text = "Dear {{ customer_name }},\n\n" + opening + "\n" + _NOTE_TEXT + "\n" + (_LINES_TEXT if with_lines else "")
     html = "<p>Dear {{ customer_name }},</p><p>" + opening + "</p>" + _NOTE_HTML + (_LINES_HTML if with_lines else "")
+    if refund:
+        text, html = text + REFUND_TEXT, html + REFUND_HTML
     return {"subject": subject, "body_text": text + _SIGN_TEXT, "body_html": html + _SIGN_HTML}
 
 
@@ -36,7 +47,15 @@ DEFAULTS = {
         "Order {{ order_number }} confirmed", "Thank you for your order {{ order_number }}. We have received it."
     ),
     "order_edited": _kind(
-        "Order {{ order_number }} has been changed", "Your order {{ order_number }} has been changed. It now reads:"
+        "Order {{ order_number }} has been changed",
+        "Your order {{ order_number }} has been changed. It now reads:",
+        refund=True,
+    ),
+    "order_cancelled": _kind(
+        "Order {{ order_number }} has been cancelled",
+        "Your order {{ order_number }} has been cancelled. Nothing of it will be sent to you.",
+        False,
+        refund=True,
     ),
     "order_split": _kind(
         "Order {{ order_number }} has been split",

@@ -18,6 +18,7 @@ class EmailKind(models.TextChoices):
     ORDER_PLACED = "order_placed", "Order placed (confirmation)"
     ORDER_EDITED = "order_edited", "Order edited"
     ORDER_SPLIT = "order_split", "Order split"
+    ORDER_CANCELLED = "order_cancelled", "Order cancelled"
     INVOICE_SENT = "invoice_sent", "Invoice sent"
     PAYMENT_RECEIVED = "payment_received", "Payment received"
     SHIPMENT_SENT = "shipment_sent", "Shipment sent"

@@ -60,6 +60,7 @@ def order_email_context(order: Order, shop: ShopSettings | None = None, lines=No
         "discount": str(order.discount_total),
         "total_tax": str(order.total_tax),
         "total_gross": str(order.total_gross),
+        "refund_due": str(order.refund_due) if order.refund_due else "",
         "billing_address": _address_lines(order.billing_address()),
         "shipping_address": _address_lines(order.shipping_address()),
     }

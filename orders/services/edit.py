@@ -5,9 +5,10 @@ custom items (name, price, tax rate, quantity) and the shipping fee. Addresses, 
 and discounts are not part of an edit. The order keeps its number; `version` goes up by one per commit.
 
 A removed line is kept with all its units cancelled (orders and their lines are never deleted), so the
-log and the history still show it. The order discount is shared again over the new line values
-(`orders.pricing.order_price`), so unchanged lines can move by a cent; the diff shows every line whose
-amounts changed.
+log and the history still show it. Money follows the rules in `orders.pricing`: units edited away take
+their share of the line and order discounts with them, added units come at full price (no part of the
+order discount), and only the lines whose quantity changed are priced again; an untouched line never
+moves by a cent. An edit that leaves no active unit on the order is refused: "Cancel order" does that.
 """
 
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from .. import events, hooks
 from ..exceptions import InvalidTransition, OrderError, OrderValidationError, StaleOrder, StockUnavailable
 from ..models import Allocation, Order, OrderEvent, OrderLine, StagedEdit
 from ..notify import order_email_context, order_notify
-from ..pricing import LINE_AMOUNT_FIELDS, TOTAL_FIELDS, line_discount_follow, order_price
+from ..pricing import LINE_AMOUNT_FIELDS, REPRICED_FIELDS, line_reduce, order_has_active_units, order_reprice
 from .allocation import allocation_sync
 from .locks import Locked, order_lock
 from .placement import line_fill_from_product
@@ -114,7 +115,7 @@ def _set_quantity(line: OrderLine, quantity: int) -> None:
             f"Line '{line.name}': {line.quantity_shipped} unit(s) were already shipped; "
             f"the quantity cannot go below {line.quantity_shipped}."
         )
-    line_discount_follow(line, quantity)
+    line_reduce(line, quantity)
     if quantity == 0:
         line.quantity_canceled = line.quantity  # removed: kept on the order with every unit cancelled
     else:
@@ -258,7 +259,12 @@ def _plan(order: Order, changes: EditChanges) -> _Plan:
         if changes.shipping_fee < 0:
             raise OrderValidationError("The shipping fee cannot be negative.")
         order.shipping_fee = quantize(changes.shipping_fee)
-    order_price(order, [*lines, *new])
+    if not order_has_active_units([*lines, *new]):
+        raise OrderValidationError(
+            f"This edit would leave order {order.number} without any unit. "
+            'To stop the whole order, use "Cancel order" instead.'
+        )
+    order_reprice(order, [*lines, *new], changed=[*touched, *new])
     line_diff = [d for line in [*lines, *new] if (d := _line_diff(line, before.get(line.pk)))]
     if not line_diff and order.shipping_fee == old_totals["shipping_fee"]:
         raise OrderValidationError("Nothing to commit: the staged changes leave the order as it is.")
@@ -280,6 +286,7 @@ def _diff(order: Order, plan: _Plan, reserved: list[dict], released: list[dict])
         "reserved": reserved,
         "released": released,
         "balance_due": order.balance_due,
+        "refund_due": order.refund_due,
     }
 
 
@@ -298,7 +305,7 @@ def _apply(locked: Locked, changes: EditChanges, *, actor) -> dict:
     order.version += 1
     changed = order_statuses_refresh(order, [*lines, *new])
     order._change_reason = f"Edit: version {order.version}"
-    order.save(update_fields=[*TOTAL_FIELDS, "shipping_fee", "version", *changed, "updated_at"])
+    order.save(update_fields=[*REPRICED_FIELDS, "version", *changed, "updated_at"])
     family_expected_adjust(order=order, delta=order.total_gross - old_totals["total_gross"])
     return _diff(order, plan, reserved, released)
 

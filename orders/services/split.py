@@ -7,10 +7,10 @@ The rules, in one place:
 - Copied: customer, channel, addresses, currency, prices_include_tax, payment terms, shipping tax rate,
   memo, placement time and reservation deadline. Each moved line keeps its unit price, tax rate and
   (its share of) the line discount.
-- Money is partitioned, never re-priced: each line's stored net, gross, line discount and order-discount
-  share are divided between the kept and the moved units in proportion to units (`oms.money.allocate`;
-  tax = gross − net). The parts of every amount add up to the cent, so the totals of all parts equal the
-  total before the split.
+- Money is partitioned, never re-priced (`orders.pricing`, rule 3): each line's stored net, gross, line
+  discount and order-discount share are divided between the kept and the moved units in proportion to
+  units (`orders.pricing.line_partition`; tax = gross − net). The parts of every amount add up to the
+  cent, so the totals of all parts equal the total before the split. The new order is never re-priced.
 - Order discount: it travels with the units. The new order's `discount_amount` is the sum of the moved
   lines' order-discount shares; the original keeps the rest.
 - Shipping fee: stays with the original order, which keeps at least one unit (the fee was charged for the
@@ -41,7 +41,7 @@ from .. import events, hooks
 from ..exceptions import OrderValidationError
 from ..models import ADDRESS_PARTS, Allocation, Order, OrderEvent, OrderLine, OrderPayment, SplitReason
 from ..notify import order_notify
-from ..pricing import LINE_AMOUNT_FIELDS, TOTAL_FIELDS, order_totals_from_lines
+from ..pricing import LINE_AMOUNT_FIELDS, TOTAL_FIELDS, line_partition, order_totals_from_lines
 from .locks import order_lock
 from .rows import rows_create, rows_update
 from .status import order_statuses_refresh
@@ -61,7 +61,6 @@ COPIED_FIELDS = [
     "placed_at",
     "reservation_expires_at",
 ]
-PARTITIONED = ("net", "gross", "discount_amount", "order_discount_share")
 
 
 def family_expected_adjust(*, order: Order, delta: Decimal) -> None:
@@ -106,9 +105,9 @@ def _moves(order: Order, lines: list[OrderLine], quantities: dict[int, int]) -> 
 
 
 def _partition(line: OrderLine, moved: int, child: Order) -> OrderLine:
-    """Divide a line's stored amounts between kept and moved units; returns the child's line (unsaved)."""
-    kept = line.quantity_active - moved
-    parts = {name: allocate(getattr(line, name), [Decimal(kept), Decimal(moved)]) for name in PARTITIONED}
+    """Divide a line's stored amounts between kept and moved units (pricing rule 3, the same share a
+    cancellation of those units would take); returns the child's line (unsaved)."""
+    parts = line_partition(line, moved)
     new = OrderLine(
         order=child,
         position=line.position,
@@ -118,13 +117,10 @@ def _partition(line: OrderLine, moved: int, child: Order) -> OrderLine:
         quantity=moved,
         unit_price=line.unit_price,
         tax_rate=line.tax_rate,
-        **{name: parts[name][1] for name in PARTITIONED},
+        **parts,
     )
     new.tax = new.gross - new.net
     line.quantity -= moved
-    for name in PARTITIONED:
-        setattr(line, name, parts[name][0])
-    line.tax = line.gross - line.net
     return new
 
 

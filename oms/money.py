@@ -5,7 +5,8 @@ rounded lines. `allocate` shares an amount over weights so that the parts add up
 """
 
 from collections.abc import Sequence
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -40,8 +41,10 @@ def allocate(amount: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
         weights = [Decimal(1)] * len(weights)
         total_weight = Decimal(len(weights))
     cents = int(amount / CENT)
-    raw = [Decimal(cents) * w / total_weight for w in weights]
-    floors = [int(r.to_integral_value(rounding=ROUND_DOWN)) for r in raw]
+    # Exact fractions: with Decimal's 28 digits, equal remainders of different sizes (1/3 and 4/3) compare
+    # unequal, and the tie rule below would depend on the rounding of the division.
+    raw = [Fraction(cents) * Fraction(w) / Fraction(total_weight) for w in weights]
+    floors = [int(r) for r in raw]  # toward zero
     left = cents - sum(floors)
     # Hand the remaining cents to the largest remainders; ties go to the earliest weight.
     order = sorted(range(len(raw)), key=lambda i: (-abs(raw[i] - floors[i]), i))

@@ -122,7 +122,7 @@ def _balance(preview) -> dict | None:
         return None
     due = preview.diff["balance_due"]
     if due < 0:
-        return {"label": "Owed to the customer", "amount": -due}
+        return {"label": "Refund due (owed to the customer)", "amount": -due}
     return {"label": "Balance due", "amount": due}
 
 

@@ -48,6 +48,16 @@ def place_view(request, order, model_admin):
     )
 
 
+def _cancel_intro(order) -> str:
+    intro = "Cancelling cancels every unit and releases every reservation; no shipping is owed."
+    if order.amount_paid > 0:
+        intro += (
+            f" The customer has paid {order.currency} {order.amount_paid}: it will show as a refund due, "
+            "and the cancellation e-mail says it will be refunded."
+        )
+    return intro
+
+
 def cancel_view(request, order, model_admin):
     form = OrderCancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -63,7 +73,7 @@ def cancel_view(request, order, model_admin):
         context={
             "form": form,
             "submit": "Cancel order",
-            "intro": "Cancelling releases every reservation of the order.",
+            "intro": _cancel_intro(order),
         },
     )
 

@@ -92,18 +92,20 @@ SCENARIOS = {
     "expired": 5,  # placed, unpaid and past the reservation time: left for the expiry task (make beat)
     "partially_paid": 10,
     "paid": 30,  # awaiting fulfilment
-    "overpaid": 4,  # paid in full, then a unit was cancelled: money is owed to the customer
+    "refund_due": 4,  # paid in full, then a unit was cancelled: money is owed to the customer
     "partially_shipped": 15,
-    "shipped": 52,
+    "shipped": 49,
+    "discount_line_canceled": 3,  # a 10.00 order discount; a cancelled unit takes its share, then paid
     "edited": 4,  # paid, then edited: a quantity raised and a gift wrap added (balance due)
     "split": 4,  # two lines; one unit split off into its own order ("ship later"), which is shipped
     "line_canceled": 8,  # one unit cancelled before payment, then paid and shipped
     "terms_open": 5,  # wholesale on Net 30: reserved without a deadline
     "terms_shipped": 8,  # wholesale on Net 30: shipped, to be paid later
-    "canceled": 15,
+    "canceled": 12,
+    "paid_canceled": 3,  # paid, then cancelled: total 0.00 and the whole payment is a refund due
 }
 WHOLESALE_SCENARIOS = {"terms_open", "terms_shipped"}
-MULTI_LINE_SCENARIOS = {"overpaid", "partially_shipped", "line_canceled", "split"}
+MULTI_LINE_SCENARIOS = {"refund_due", "partially_shipped", "line_canceled", "split", "discount_line_canceled"}
 CANCEL_REASONS = ["Customer changed their mind", "Duplicate order", "Payment not received", "Address undeliverable"]
 PAYMENT_METHODS = {"web": "card", "marketplace": "marketplace", "counter": "pin", "wholesale": "bank_transfer"}
 
@@ -293,7 +295,7 @@ def _plan(rng, scenario, at, products, channels, retail, wholesale) -> Plan:
         channel = channels[rng.choice(["wholesale", "wholesale", "email", "phone"])]
     else:
         channel = channels[rng.choice(["web"] * 4 + ["marketplace"] * 2 + ["counter", "phone", "email"])]
-    # These scenarios ship or cancel single lines, so they need two; cancelled units carry no discount.
+    # These scenarios ship or cancel single lines, so they need two (without line discounts, easy to follow).
     multi = scenario in MULTI_LINE_SCENARIOS
     count = rng.randint(2, 4) if multi else rng.randint(1, 4)
     lines = [
@@ -310,8 +312,14 @@ def _plan(rng, scenario, at, products, channels, retail, wholesale) -> Plan:
         channel=channel,
         lines=lines,
         shipping_fee=fee,
-        discount=Decimal("5.00") if not multi and rng.random() < 0.1 else ZERO,
+        discount=_order_discount(rng, scenario, multi),
     )
+
+
+def _order_discount(rng: random.Random, scenario: str, multi: bool) -> Decimal:
+    if scenario == "discount_line_canceled":
+        return Decimal("10.00")
+    return Decimal("5.00") if not multi and rng.random() < 0.1 else ZERO
 
 
 def _line(rng: random.Random, product: Product, *, trade: bool, discount: bool) -> LineInput:
@@ -359,9 +367,19 @@ def _cancel(order: Order, plan: Plan) -> Order:
     return order_cancel(order_id=order.pk, reason=CANCEL_REASONS[order.pk % len(CANCEL_REASONS)])
 
 
-def _overpaid(order: Order, plan: Plan) -> Order:
+def _refund_due(order: Order, plan: Plan) -> Order:
     _pay(order, plan)
     return _cancel_one_unit(order)
+
+
+def _paid_canceled(order: Order, plan: Plan) -> Order:
+    _pay(order, plan)
+    return _cancel(order, plan)
+
+
+def _discount_line_canceled(order: Order, plan: Plan) -> Order:
+    _cancel_one_unit(order)  # the unit takes its share of the order discount; the other lines keep theirs
+    return _pay(order, plan)
 
 
 def _partially_shipped(order: Order, plan: Plan) -> Order:
@@ -404,7 +422,9 @@ STEPS = {
     "expired": lambda order, plan: order,
     "partially_paid": lambda order, plan: _pay(order, plan, Decimal("0.4")),
     "paid": _pay,
-    "overpaid": _overpaid,
+    "refund_due": _refund_due,
+    "paid_canceled": _paid_canceled,
+    "discount_line_canceled": _discount_line_canceled,
     "partially_shipped": _partially_shipped,
     "shipped": lambda order, plan: _ship(_pay(order, plan)),
     "line_canceled": _line_canceled,

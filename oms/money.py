@@ -6,7 +6,6 @@ rounded lines. `allocate` shares an amount over weights so that the parts add up
 
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
-from fractions import Fraction
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -31,24 +30,26 @@ def tax_split(*, amount: Decimal, rate: Decimal, includes_tax: bool) -> tuple[De
 def allocate(amount: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
     """Share `amount` over `weights` in cents (largest remainder); the parts always sum to `amount`.
 
-    With all weights zero the amount is shared equally.
+    With all weights zero the amount is shared equally. Remainders are compared exactly (integers), so
+    equal remainders always go to the earliest weight: with Decimal division, 1/3 and 4/3 carry
+    different rounding and the tie rule would depend on it.
     """
     amount = quantize(amount)
     if not weights:
         return []
-    total_weight = sum(weights, Decimal(0))
-    if total_weight == 0:
-        weights = [Decimal(1)] * len(weights)
-        total_weight = Decimal(len(weights))
+    places = max(0, *(-Decimal(w).as_tuple().exponent for w in weights))
+    units = [int(Decimal(w).scaleb(places)) for w in weights]  # exact: every weight as an integer
+    if any(u < 0 for u in units):
+        raise ValueError("allocate: weights cannot be negative.")
+    total = sum(units)
+    if total == 0:
+        units, total = [1] * len(units), len(units)
     cents = int(amount / CENT)
-    # Exact fractions: with Decimal's 28 digits, equal remainders of different sizes (1/3 and 4/3) compare
-    # unequal, and the tie rule below would depend on the rounding of the division.
-    raw = [Fraction(cents) * Fraction(w) / Fraction(total_weight) for w in weights]
-    floors = [int(r) for r in raw]  # toward zero
-    left = cents - sum(floors)
+    sign, cents = (-1 if cents < 0 else 1), abs(cents)
+    shares = [divmod(cents * u, total) for u in units]
+    parts = [whole for whole, _ in shares]
     # Hand the remaining cents to the largest remainders; ties go to the earliest weight.
-    order = sorted(range(len(raw)), key=lambda i: (-abs(raw[i] - floors[i]), i))
-    step = 1 if left >= 0 else -1
-    for i in order[: abs(left)]:
-        floors[i] += step
-    return [Decimal(c) * CENT for c in floors]
+    order = sorted(range(len(units)), key=lambda i: (-shares[i][1], i))
+    for i in order[: cents - sum(parts)]:
+        parts[i] += 1
+    return [Decimal(sign * part) * CENT for part in parts]

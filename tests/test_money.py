@@ -61,3 +61,18 @@ def test_tax_split_net_plus_tax_is_gross_both_ways(amount, rate):
         assert (gross if includes_tax else net) == amount
         assert all(value.as_tuple().exponent == -2 for value in (net, tax, gross))
         assert tax >= 0
+
+
+def test_equal_remainders_go_to_the_earliest_weights_whatever_the_size_of_the_parts():
+    # 4 cents over 1 : 1 : 4 are 0.67, 0.67 and 2.67 cents: three equal remainders, two cents left for the
+    # first two weights. (Decimal division rounds 2/3 and 8/3 differently and handed one to the third.)
+    assert allocate(Decimal("0.04"), [Decimal(1), Decimal(1), Decimal(4)]) == [
+        Decimal("0.01"),
+        Decimal("0.01"),
+        Decimal("0.02"),
+    ]
+
+
+def test_negative_weights_are_refused():
+    with pytest.raises(ValueError, match="cannot be negative"):
+        allocate(Decimal("1.00"), [Decimal(1), Decimal(-1)])

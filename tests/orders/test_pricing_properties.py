@@ -55,6 +55,7 @@ def two_places(*amounts: Decimal) -> bool:
     return all(amount == amount.quantize(CENT) for amount in amounts)
 
 
+@settings(deadline=None)  # pure, but the shared 2-core machine stalls now and then
 @given(priced_order())
 def test_order_totals_are_the_sums_of_the_rounded_lines(case):
     # given
@@ -70,6 +71,7 @@ def test_order_totals_are_the_sums_of_the_rounded_lines(case):
     assert two_places(order.lines_gross, order.total_net, order.total_tax, order.total_gross)
 
 
+@settings(deadline=None)  # pure, but the shared 2-core machine stalls now and then
 @given(priced_order())
 def test_every_line_is_rounded_once_and_net_plus_tax_is_gross(case):
     # given
@@ -88,6 +90,7 @@ def test_every_line_is_rounded_once_and_net_plus_tax_is_gross(case):
         )
 
 
+@settings(deadline=None)  # pure, but the shared 2-core machine stalls now and then
 @given(priced_order())
 def test_discount_shares_add_up_to_the_order_discount_and_never_exceed_a_line(case):
     # given
@@ -100,6 +103,7 @@ def test_discount_shares_add_up_to_the_order_discount_and_never_exceed_a_line(ca
     assert order.discount_total == sum(line.discount_amount + line.order_discount_share for line in lines)
 
 
+@settings(deadline=None)  # pure, but the shared 2-core machine stalls now and then
 @given(priced_order())
 def test_shipping_is_priced_like_one_more_line(case):
     # given

@@ -8,7 +8,6 @@ from django.utils.html import format_html, format_html_join
 from unfold.admin import ModelAdmin, StackedInline, TabularInline
 
 from oms import navigation
-
 from oms.money import ZERO
 
 from . import admin_pages
@@ -54,7 +53,7 @@ PLACED_FIELDSETS = (
         "Order",
         {
             "fields": (
-                *(("payment_summary" if name == "payment_status" else name) for name in SUMMARY_FIELDS),
+                *SUMMARY_FIELDS,
                 "version",
                 "parent",
                 "split_reason",
@@ -194,15 +193,6 @@ class OrderAdmin(OrderListMixin, ModelAdmin):
     @admin.display(description="balance due")
     def balance_due(self, obj):
         return max(obj.balance_due, ZERO)
-
-    @admin.display(description="payment status")
-    def payment_summary(self, obj):
-        """The payment status with the amount it is about, so a refund due is seen at the top of the page."""
-        if obj.refund_due:
-            return f"{obj.get_payment_status_display()}: {obj.currency} {obj.refund_due} owed to the customer"
-        if obj.balance_due > 0 and obj.status == Order.Status.PLACED:
-            return f"{obj.get_payment_status_display()}: {obj.currency} {obj.balance_due} to pay"
-        return obj.get_payment_status_display()
 
     @admin.display(description="refund due (owed to the customer)")
     def refund_due(self, obj):

@@ -18,7 +18,6 @@ TONES = {
     "unpaid": "warning",
     "partially_paid": "warning",
     "paid": "success",
-    "overpaid": "danger",
     "refund_due": "danger",
     "unfulfilled": "neutral",
     "partially_fulfilled": "warning",
@@ -41,14 +40,15 @@ def duration_words(delta: timedelta) -> str:
 
 
 def order_badges(order: Order, *, now=None) -> list[dict]:
-    """Order, payment and fulfilment status, plus 'refund due' and the reservation deadline where they apply."""
+    """Order, payment (with the amount of a refund due) and fulfilment status, and the reservation deadline."""
     now = now or timezone.now()
     badges = [_badge("status", order.get_status_display(), order.status)]
     if order.status != Order.Status.DRAFT:
-        badges.append(_badge("payment", order.get_payment_status_display(), order.payment_status))
+        payment = order.get_payment_status_display()
+        if order.refund_due:  # the amount owed back, where staff look first
+            payment = f"{payment} {order.currency} {order.refund_due}"
+        badges.append(_badge("payment", payment, order.payment_status))
         badges.append(_badge("fulfillment", order.get_fulfillment_status_display(), order.fulfillment_status))
-    if order.balance_due < 0 and order.payment_status != "refund_due":
-        badges.append({"key": "refund", "label": f"Refund due {order.currency} {-order.balance_due}", "tone": "danger"})
     expires = order.reservation_expires_at
     if order.status == Order.Status.PLACED and expires and not order.amount_paid:
         if expires > now:

@@ -38,23 +38,23 @@ from django.db import transaction
 
 from .rules import state_refusal
 
-# The operations that change an order, with the permission staff need for each in the admin.
-# invoice, return and refund belong to the apps that will bring them; they register guards and hooks here.
-OPERATIONS: dict[str, str] = {
-    "draft_change": "orders.change_order",
-    "place": "orders.place_order",
-    "cancel": "orders.cancel_order",
-    "line_cancel": "orders.cancel_order",
-    "edit": "orders.edit_order",
-    "split": "orders.split_order",
-    "payment": "orders.record_payment",
-    "ship": "orders.change_order",  # until fulfilment brings its own permission
-    "address_change": "orders.change_order",
-    "invoice": "orders.change_order",
-    "return": "orders.change_order",
-    "refund": "orders.record_payment",
-    "memo": "orders.add_memo",
-    "email": "orders.email_customer",
+# The operations that change an order: the permission staff need for each in the admin, and what the
+# refusal says when they lack it. invoice, return and refund belong to the apps that will bring them.
+OPERATIONS: dict[str, tuple[str, str]] = {
+    "draft_change": ("orders.change_order", "change draft orders"),
+    "place": ("orders.place_order", "place orders"),
+    "cancel": ("orders.cancel_order", "cancel orders"),
+    "line_cancel": ("orders.cancel_order", "cancel order lines"),
+    "edit": ("orders.edit_order", "edit orders"),
+    "split": ("orders.split_order", "split orders"),
+    "payment": ("orders.record_payment", "record payments"),
+    "ship": ("orders.change_order", "ship orders"),  # until fulfilment brings its own permission
+    "address_change": ("orders.change_order", "change order addresses"),
+    "invoice": ("orders.change_order", "invoice orders"),
+    "return": ("orders.change_order", "register returns"),
+    "refund": ("orders.record_payment", "refund orders"),
+    "memo": ("orders.add_memo", "add memos"),
+    "email": ("orders.email_customer", "e-mail customers"),
 }
 WHEN = ("in_transaction", "on_commit")
 
@@ -131,3 +131,17 @@ def run_hooks(context: HookContext) -> None:
             hook(context)
         else:
             transaction.on_commit(partial(hook, context))
+
+
+def may(user, operation: str, order) -> tuple[bool, str]:
+    """May `user` do `operation` to `order` now? (allowed, the sentence saying why not).
+
+    The one question the admin asks for every button and tab: the user's permission, then the same state
+    check and guards the service runs under its lock (`refusal`), so a refusal reads the same everywhere.
+    """
+    _check(operation)
+    permission, action = OPERATIONS[operation]
+    if not user.has_perm(permission):
+        return False, f"You do not have permission to {action}."
+    reason = refusal(operation, order)
+    return reason is None, reason or ""

@@ -4,6 +4,13 @@ Each module in this package registers its pages with `register`; OrderAdmin serv
 page at /admin/orders/order/<pk>/<slug>/ after checking `permission`, and lists the tabs in the tab bar.
 Adding a tab is adding a module here (apps above `orders` add theirs the same way from their own
 package through `register`, never by editing OrderAdmin).
+
+One page per slug: registering a slug that is taken raises, unless the new page says it replaces a
+placeholder (`replaces_placeholder=True`) and the page there is one (`placeholder=True`, the tabs in
+`placeholders.py` that say "nothing yet"). A placeholder registered after its real page is ignored.
+
+An action page names its `operation` (see `orders.hooks.OPERATIONS`): its button shows only when
+`orders.hooks.may(user, operation, order)` allows it, and the page refuses with the same sentence.
 """
 
 import importlib
@@ -20,15 +27,26 @@ class OrderPage:
     permission: str = "orders.view_order"
     tab: bool = True  # False: an action page (Edit, Split) reached from a button, not the tab bar
     position: int = 100
-    # For action pages: whether the order allows the action now (the page itself still refuses with the
-    # reason); its button is shown only then.
-    available: Callable | None = None
+    # For action pages: the operation it performs; its button shows only when `hooks.may` allows it.
+    operation: str | None = None
+    placeholder: bool = False  # a "nothing yet" tab that the app bringing the feature replaces
+    replaces_placeholder: bool = False
 
 
 PAGES: dict[str, OrderPage] = {}
 
 
 def register(page: OrderPage) -> OrderPage:
+    """Add a page; a taken slug raises ValueError unless a real page replaces a placeholder."""
+    existing = PAGES.get(page.slug)
+    if existing is not None:
+        if page.placeholder and not existing.placeholder:
+            return existing  # the feature is already there: its placeholder is not needed
+        if not (page.replaces_placeholder and existing.placeholder):
+            raise ValueError(
+                f"An order page with slug {page.slug!r} is already registered ({existing.label}); "
+                "only a page with replaces_placeholder=True may replace a placeholder."
+            )
     PAGES[page.slug] = page
     return page
 

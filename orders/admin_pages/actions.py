@@ -6,6 +6,7 @@ The registry wrapper in OrderAdmin has checked the page's permission (403) befor
 from django.contrib import messages
 from django.shortcuts import redirect
 
+from .. import hooks
 from ..exceptions import OrderError
 from ..forms import OrderCancelForm, PaymentRecordForm
 from ..models import OrderEvent
@@ -33,7 +34,18 @@ def _run(request, order, service, success: str, **kwargs):
     return True
 
 
+def _refused(request, order, operation: str):
+    """The action is not possible now: say why (the sentence the service would give) and go back."""
+    allowed, reason = hooks.may(request.user, operation, order)
+    if allowed:
+        return None
+    messages.error(request, reason)
+    return _to_general(order)
+
+
 def place_view(request, order, model_admin):
+    if request.method == "GET" and (refused := _refused(request, order, "place")):
+        return refused
     if request.method == "POST":
         _run(request, order, order_place, f"{order} was placed and its stock reserved.")
         return _to_general(order)
@@ -59,6 +71,8 @@ def _cancel_intro(order) -> str:
 
 
 def cancel_view(request, order, model_admin):
+    if request.method == "GET" and (refused := _refused(request, order, "cancel")):
+        return refused
     form = OrderCancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         _run(request, order, order_cancel, f"{order} was cancelled.", reason=form.cleaned_data["reason"])
@@ -79,6 +93,8 @@ def cancel_view(request, order, model_admin):
 
 
 def payment_view(request, order, model_admin):
+    if request.method == "GET" and (refused := _refused(request, order, "payment")):
+        return refused
     form = PaymentRecordForm(request.POST or None, initial={"amount": order.balance_due})
     paid = request.method == "POST" and form.is_valid()
     if paid and _run(request, order, order_payment_record, "The payment was recorded.", **form.cleaned_data):
@@ -98,9 +114,20 @@ def payment_view(request, order, model_admin):
     )
 
 
-register(OrderPage("place", "Place order", place_view, permission="orders.place_order", tab=False, position=10))
-register(OrderPage("cancel", "Cancel order", cancel_view, permission="orders.cancel_order", tab=False, position=20))
-register(
-    OrderPage("payment", "Record payment", payment_view, permission="orders.record_payment", tab=False, position=30)
-)
+for _slug, _label, _view, _operation, _position in (
+    ("place", "Place order", place_view, "place", 10),
+    ("cancel", "Cancel order", cancel_view, "cancel", 20),
+    ("payment", "Record payment", payment_view, "payment", 30),
+):
+    register(
+        OrderPage(
+            _slug,
+            _label,
+            _view,
+            permission=hooks.OPERATIONS[_operation][0],
+            tab=False,
+            position=_position,
+            operation=_operation,
+        )
+    )
 ACTION_SLUGS = ("place", "cancel", "payment")

@@ -61,6 +61,6 @@ register(
         permission="orders.change_order",
         tab=False,
         position=40,
-        available=lambda order: quick_refusal(order) is None,
+        operation="address_change",
     )
 )

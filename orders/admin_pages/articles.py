@@ -4,9 +4,10 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 
+from .. import hooks
 from ..exceptions import OrderError
 from ..forms import LineCancelForm
-from ..models import Order, OrderEvent
+from ..models import OrderEvent
 from ..selectors.staff import order_lines_for_staff
 from ..services.cancel import order_line_cancel
 from . import OrderPage, register
@@ -18,7 +19,7 @@ SLUG = "articles"
 def articles_view(request, order, model_admin):
     if request.method == "POST":
         return _cancel_units(request, order)
-    can_cancel = order.status == Order.Status.PLACED and request.user.has_perm("orders.cancel_order")
+    can_cancel, _ = hooks.may(request.user, "line_cancel", order)
     rows = [
         {
             "line": line,
@@ -40,7 +41,7 @@ def articles_view(request, order, model_admin):
 
 
 def _cancel_units(request, order):
-    if not request.user.has_perm("orders.cancel_order"):
+    if not request.user.has_perm(hooks.OPERATIONS["line_cancel"][0]):
         raise PermissionDenied
     form = LineCancelForm(request.POST)
     if not form.is_valid():

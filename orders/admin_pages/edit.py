@@ -173,6 +173,6 @@ register(
         permission="orders.edit_order",
         tab=False,
         position=10,
-        available=lambda order: edit_refusal(order) is None,
+        operation="edit",
     )
 )

@@ -2,11 +2,11 @@
 
 from django.urls import reverse
 
+from .. import hooks
 from ..models import Order
 from . import PAGES
 from .actions import ACTION_SLUGS
 
-S = Order.Status
 # Action pages reached from a card on the General tab (the address card's "Change"), not from the header.
 CARD_ACTIONS = ("address",)
 
@@ -15,28 +15,29 @@ def _url(order, slug: str) -> str:
     return reverse("admin:orders_order_page", args=(order.pk, slug))
 
 
+def _shown(user, page, order) -> bool:
+    """A button shows only when the user may do its operation to this order now (`hooks.may`)."""
+    if page.operation:
+        return hooks.may(user, page.operation, order)[0]
+    return order.status == Order.Status.PLACED and user.has_perm(page.permission)
+
+
 def order_object_tools(request, order) -> list[dict]:
     """Buttons for what this user may do to this order now: {label, url, post[, submit_form]}."""
-    user = request.user
-    tools = []
-    if order.status == S.DRAFT and user.has_perm("orders.place_order"):
-        # Submits the draft's own form (saved, then placed), so unsaved changes are never left behind.
-        tools.append({"label": "Place order", "url": _url(order, "place"), "post": True, "submit_form": "_place"})
-    if order.status == S.PLACED and user.has_perm("orders.record_payment"):
-        tools.append({"label": "Record payment", "url": _url(order, "payment"), "post": False})
-    # A whole order can be cancelled until something ships; after that, its open lines are cancelled.
-    cancellable = order.status == S.DRAFT or (
-        order.status == S.PLACED and order.fulfillment_status == Order.FulfillmentStatus.UNFULFILLED
+    actions = [PAGES[slug] for slug in ("place", "payment", "cancel")]
+    others = sorted(
+        (p for p in PAGES.values() if not p.tab and p.slug not in (*ACTION_SLUGS, *CARD_ACTIONS)),
+        key=lambda p: p.position,
     )
-    if cancellable and user.has_perm("orders.cancel_order"):
-        tools.append({"label": "Cancel order", "url": _url(order, "cancel"), "post": False})
-    if order.status == S.PLACED:
-        # Action pages of other modules (edit, split, ...) get a button when the user may open them.
-        for page in sorted(PAGES.values(), key=lambda p: (p.position, p.label)):
-            if page.tab or page.slug in (*ACTION_SLUGS, *CARD_ACTIONS) or not user.has_perm(page.permission):
-                continue
-            if page.available is None or page.available(order):
-                tools.append({"label": page.label, "url": _url(order, page.slug), "post": False})
+    tools = []
+    for page in [*actions, *others]:
+        if not _shown(request.user, page, order):
+            continue
+        tool = {"label": page.label, "url": _url(order, page.slug), "post": False}
+        if page.slug == "place":
+            # Submits the draft's own form (saved, then placed), so unsaved changes are never left behind.
+            tool.update(post=True, submit_form="_place")
+        tools.append(tool)
     return tools
 
 
@@ -49,12 +50,11 @@ def general_view(request, order, model_admin):
 
     from ..forms import MemoForm
     from ..selectors.order_page import order_page_for_staff
-    from .address import quick_refusal
     from .rendering import render_order_page
     from .timeline import timeline
 
     data = order_page_for_staff(order=order)
-    may_change_address = request.user.has_perm("orders.change_order") and quick_refusal(order) is None
+    may_change_address, _ = hooks.may(request.user, "address_change", order)
     context = {
         "data": data,
         "goods": order.lines_gross + order.discount_total,

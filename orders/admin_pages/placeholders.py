@@ -1,7 +1,8 @@
 """Tabs whose features come with later issues. Each says plainly that there is nothing yet.
 
-The app that brings a feature registers its own page under the same slug, which replaces the
-placeholder (the registry keeps one page per slug; apps above `orders` register in their ready()).
+The app that brings a feature registers its own page under the same slug with
+`replaces_placeholder=True`, which replaces the placeholder (the registry keeps one page per slug and
+refuses any other duplicate; apps above `orders` register in their ready()).
 Positions fix the tab order: Articles 10, Allocations 20, these 30-80, Memo 90, E-mails 100, History 110.
 """
 
@@ -35,6 +36,10 @@ def placeholder_view(request, order, model_admin, *, slug: str, label: str, mess
 for _slug, _label, _position, _message in PLACEHOLDERS:
     register(
         OrderPage(
-            _slug, _label, partial(placeholder_view, slug=_slug, label=_label, message=_message), position=_position
+            _slug,
+            _label,
+            partial(placeholder_view, slug=_slug, label=_label, message=_message),
+            position=_position,
+            placeholder=True,
         )
     )

@@ -60,6 +60,6 @@ register(
         permission="orders.split_order",
         tab=False,
         position=20,
-        available=lambda order: split_refusal(order) is None,
+        operation="split",
     )
 )

@@ -20,6 +20,7 @@ Under the order lock, before any level is locked, the primitive asks `orders.hoo
 state check, then the registered guards) and raises InvalidTransition with the refusing sentence.
 """
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -42,10 +43,14 @@ class LockedStock:
 
     levels: dict[tuple[int, int], StockLevel] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self._by_product: dict[int, list[StockLevel]] = defaultdict(list)
+        for level in sorted(self.levels.values(), key=lambda lv: (lv.location.priority, lv.location_id)):
+            self._by_product[level.product_id].append(level)
+
     def for_product(self, product_id: int) -> list[StockLevel]:
         """The product's locked levels, best location first (priority, then location id)."""
-        found = [level for (pid, _), level in self.levels.items() if pid == product_id]
-        return sorted(found, key=lambda level: (level.location.priority, level.location_id))
+        return list(self._by_product.get(product_id, ()))
 
 
 @dataclass
@@ -108,9 +113,9 @@ def order_lock(
     reason = hooks.refusal(operation, order, change)
     if reason:
         raise InvalidTransition(reason)
-    locked = Locked(order=order, root=root)
     extra = set(extra_product_ids)
+    levels = {}
     if operation in STOCK_OPERATIONS or extra:
         line_products = OrderLine.objects.filter(order_id=order_id, product__isnull=False).values("product_id")
-        locked.levels = _levels(Q(product_id__in=line_products) | Q(product_id__in=extra))
-    return locked
+        levels = _levels(Q(product_id__in=line_products) | Q(product_id__in=extra))
+    return Locked(levels=levels, order=order, root=root)

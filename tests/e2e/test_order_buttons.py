@@ -12,7 +12,7 @@ SHOTS = Path("/tmp/core_shots")
 
 
 def buttons(page) -> list[str]:
-    return [text.strip() for text in page.locator(".object-tools li a, .object-tools li button").all_text_contents()]
+    return [text.strip() for text in page.locator(".order-actions a, .order-actions button").all_text_contents()]
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from simple_history.models import HistoricalRecords
 
 
 class TaxRate(models.Model):
@@ -70,7 +69,7 @@ class StockLevel(models.Model):
     quarantined = models.IntegerField(default=0)
     reorder_point = models.IntegerField(default=0, validators=[MinValueValidator(0)])
     bin_location = models.CharField(max_length=32, blank=True, help_text="Shelf or bin, printed on pick lists.")
-    history = HistoricalRecords()
+    # No row history: every change of a level is a StockMovement (the ledger), which says more.
 
     class Meta:
         ordering = ["product__sku", "location__priority"]

@@ -9,7 +9,6 @@ from collections.abc import Iterable
 
 from django.db import transaction
 from django.db.models import Q
-from simple_history.utils import bulk_update_with_history
 
 from .exceptions import InsufficientStock, InvalidStockChange
 from .models import Product, StockLevel, StockLocation, StockMovement
@@ -58,7 +57,6 @@ def _apply(
     level.quarantined += quarantined
     if min(level.on_hand, level.allocated, level.quarantined, level.sellable) < 0:
         raise InvalidStockChange(f"{level}: the change would make stock negative.")
-    level._change_reason = f"{kind} {reference}".strip()
     level.save(update_fields=["on_hand", "allocated", "quarantined"])
     return StockMovement.objects.create(
         level=level,
@@ -80,8 +78,8 @@ def stock_allocate(*, level: StockLevel, quantity: int, reference: str, actor=No
 def stock_allocate_many(*, items: list[tuple[StockLevel, int]], reference: str, actor=None) -> list[StockMovement]:
     """Reserve units at several locked levels at once (one level may appear more than once).
 
-    The same rules as `stock_allocate`, written as one UPDATE of the levels, one insert of their history
-    rows and one insert into the ledger, however many items there are.
+    The same rules as `stock_allocate`, written as one UPDATE of the levels and one insert into the
+    ledger, however many items there are.
     """
     for level, quantity in items:
         if quantity <= 0:
@@ -92,9 +90,7 @@ def stock_allocate_many(*, items: list[tuple[StockLevel, int]], reference: str, 
             )
         level.allocated += quantity
     levels = list({level.pk: level for level, _ in items}.values())
-    bulk_update_with_history(
-        levels, StockLevel, ["allocated"], default_user=actor, default_change_reason=f"allocation {reference}".strip()
-    )
+    StockLevel.objects.bulk_update(levels, ["allocated"])
     return StockMovement.objects.bulk_create(
         StockMovement(level=level, kind=Kind.ALLOCATION, allocated_delta=quantity, reference=reference, actor=actor)
         for level, quantity in items

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path
 from django.utils.html import format_html, format_html_join
+from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin, StackedInline, TabularInline
 
 from oms import navigation
@@ -312,7 +313,7 @@ class AddressInline(StackedInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(ModelAdmin):
+class CustomerAdmin(SimpleHistoryAdmin, ModelAdmin):
     list_display = ("name", "company", "email", "is_wholesale", "payment_terms")
     list_filter = ("is_wholesale", "payment_terms")
     search_fields = ("name", "company", "email")  # also what the order form's autocomplete searches

@@ -65,6 +65,7 @@ class Customer(models.Model):
     payment_terms = models.CharField(max_length=16, choices=PaymentTerms.choices, default=PaymentTerms.IMMEDIATE)
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords(excluded_fields=["created_at"])
 
     class Meta:
         ordering = ["name"]
@@ -320,7 +321,7 @@ class Allocation(models.Model):
     line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="allocations")
     location = models.ForeignKey(StockLocation, on_delete=models.PROTECT, related_name="allocations")
     quantity = models.PositiveIntegerField()
-    history = HistoricalRecords()
+    # No row history: each change is an allocated/released event of the order and a ledger movement.
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["line", "location"], name="allocation_unique")]

@@ -26,7 +26,7 @@ from orders.models import (
 pytestmark = pytest.mark.django_db
 
 COUNTED = [User, Customer, Address, Product, StockLocation, StockLevel, StockMovement, Channel, Order, OrderLine]
-COUNTED += [OrderEvent, OrderPayment, Allocation, Order.history.model, StockLevel.history.model]
+COUNTED += [OrderEvent, OrderPayment, Allocation, Order.history.model, Customer.history.model]
 
 
 def seed() -> str:

@@ -6,6 +6,8 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from .config_cache import config_get, config_invalidate
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -79,8 +81,15 @@ class ShopSettings(models.Model):
     def save(self, *args, **kwargs):
         self.pk = 1
         super().save(*args, **kwargs)
+        config_invalidate("shop_settings")
 
     @classmethod
     def load(cls) -> "ShopSettings":
+        """The settings, read once per request or task (oms.config_cache). Not for a locked read-modify-write:
+        use `cls.objects.select_for_update().get(pk=1)` for that."""
+        return config_get("shop_settings", cls.load_uncached)
+
+    @classmethod
+    def load_uncached(cls) -> "ShopSettings":
         obj, _ = cls.objects.get_or_create(pk=1)
         return obj

@@ -51,6 +51,17 @@ def _data_migrations_after_flush(request):
         getattr(importlib.import_module(module), function)(apps, None)
 
 
+@pytest.fixture(autouse=True)
+def _config_cache_clear():
+    """Shop settings and webhook endpoints are cached across requests; a test's rolled-back rows must not
+    leak into the next test through that cache."""
+    from oms.config_cache import config_cache_clear
+
+    config_cache_clear()
+    yield
+    config_cache_clear()
+
+
 DATA_MIGRATIONS = [
     ("oms.migrations.0002_staff_groups", "create_groups"),
     ("notifications.migrations.0002_default_templates", "create_defaults"),

@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "oms.config_cache.ConfigScopeMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks: it turns a lockout into the login page
 ]
 
@@ -126,6 +127,13 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Server-side prepared statements (psycopg prepares a statement after it ran this many times on one
+    # connection). Empty or "off": none, as with PgBouncer in transaction mode before 1.21.
+    # They need server-side parameter binding: Django binds on the client side by default.
+    _prepare = os.environ.get("OMS_DB_PREPARE_THRESHOLD", "").strip().lower()
+    if _prepare not in ("", "off", "none"):
+        DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": int(_prepare)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent web and worker threads on the demo database wait for the lock instead of failing.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
@@ -175,6 +183,16 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "shop@example.com")
 
 # --- Celery: a real broker when REDIS_URL is set; in-process tasks otherwise.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# The shared cache (oms/config_cache.py: shop settings, webhook endpoints) lives in the same Redis, so every
+# web process and worker sees a change; without Redis (the demo: one process) it is process-local.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+OMS_CONFIG_CACHE_SECONDS = int(os.environ.get("OMS_CONFIG_CACHE_SECONDS", "300"))
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL

@@ -7,8 +7,9 @@ from tests.factories import ProductFactory, stock
 
 from .conftest import mark_split
 
-LIST_QUERIES = 9  # session, user, customer, shop settings, page count, originals, their lines, splits, their lines
-DETAIL_QUERIES = 7  # session, user, customer, shop settings, order, its lines, its split family
+# Shop settings come from the shared cache (oms/config_cache.py), loaded there when the orders were placed.
+LIST_QUERIES = 8  # session, user, customer, page count, originals, their lines, splits, their lines
+DETAIL_QUERIES = 6  # session, user, customer, order, its lines, its split family
 
 
 def place_families(place_order, product, *, originals: int) -> None:

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from oms.invariants import rule
 
-from .models import AttemptOutcome, DeliveryStatus, Message, WebhookDelivery
+from .models import AttemptOutcome, DeliveryStatus, Message, WebhookDelivery, WebhookEvent
 from .services.dispatch import retry_window
 
 UNDELIVERED = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
@@ -21,6 +21,11 @@ def no_message_stuck() -> list[str]:
         for pk, status, queued in model.objects.filter(status__in=UNDELIVERED, queued_at__lt=cutoff)
         .order_by("pk")
         .values_list("pk", "status", "queued_at")[:100]
+    ]
+    waiting = WebhookEvent.objects.filter(fanned_out_at__isnull=True, created_at__lt=cutoff).order_by("pk")
+    stuck += [
+        f"webhook event {pk}: not fanned out since {at:%Y-%m-%d %H:%M}"
+        for pk, at in waiting.values_list("pk", "created_at")[:100]
     ]
     return stuck
 

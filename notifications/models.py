@@ -13,6 +13,8 @@ from django.core.validators import URLValidator
 from django.db import models
 from django.utils import timezone
 
+from oms.config_cache import config_invalidate
+
 
 class EmailKind(models.TextChoices):
     ORDER_PLACED = "order_placed", "Order placed (confirmation)"
@@ -73,7 +75,12 @@ class DeliveryStatus(models.TextChoices):
 
 
 class Message(models.Model):
-    """One customer e-mail in the outbox, rendered when it was queued (what was sent is what staff see)."""
+    """One customer e-mail in the outbox.
+
+    The business transaction stores the event's data (`context`, a snapshot: a later change of the order
+    does not change what this e-mail says); the worker renders subject and bodies from it at the first
+    delivery attempt and stores them, so what was sent is what staff see.
+    """
 
     Status = DeliveryStatus
 
@@ -81,9 +88,13 @@ class Message(models.Model):
     kind = models.CharField(max_length=32, choices=EmailKind.choices)
     from_email = models.CharField(max_length=254)
     to = models.EmailField()
-    subject = models.CharField(max_length=250)
-    body_text = models.TextField()
+    subject = models.CharField(max_length=250, blank=True)
+    body_text = models.TextField(blank=True)
     body_html = models.TextField(blank=True)
+    context = models.JSONField(
+        default=dict, blank=True, encoder=DjangoJSONEncoder, help_text="The event's data the template renders."
+    )
+    rendered_at = models.DateTimeField(null=True, blank=True, help_text="Empty until the worker rendered it.")
     topic = models.CharField(max_length=32, blank=True, help_text="What the message is about, e.g. order.")
     topic_id = models.BigIntegerField(null=True, blank=True)
     actor = models.ForeignKey(
@@ -108,6 +119,13 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.to}"
+
+    @property
+    def subject_display(self) -> str:
+        """The subject; before the worker rendered it, the preview a staff list set, else a placeholder."""
+        if self.rendered_at:
+            return self.subject
+        return getattr(self, "subject_preview", "") or "(written when sent)"
 
 
 class AttemptOutcome(models.TextChoices):
@@ -159,12 +177,45 @@ class WebhookEndpoint(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        config_invalidate("webhook_endpoints")
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        config_invalidate("webhook_endpoints")
+        return result
+
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
         unknown = sorted(set(self.event_types or []) - set(WEBHOOK_EVENT_TYPES))
         if unknown:
             raise ValidationError({"event_types": f"Unknown event types: {', '.join(unknown)}."})
+
+
+class WebhookEvent(models.Model):
+    """One event for the webhooks, written in the business transaction; the worker fans it out into one
+    WebhookDelivery per endpoint subscribed at that moment (`fanned_out_at` then set)."""
+
+    event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    event_type = models.CharField(max_length=64)
+    topic = models.CharField(max_length=32, blank=True)
+    topic_id = models.BigIntegerField(null=True, blank=True)
+    payload = models.JSONField(encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(default=timezone.now)
+    fanned_out_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["created_at"], name="webhook_event_waiting_idx", condition=models.Q(fanned_out_at__isnull=True)
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.event_id}"
 
 
 class WebhookDelivery(models.Model):

@@ -19,6 +19,13 @@ def webhook_deliver_task(delivery_id: int) -> str:
     return delivery.status if delivery else "skipped"
 
 
+@shared_task(acks_late=True)
+def webhook_fanout_task(event_pk: int) -> int:
+    from .services.webhooks import webhook_event_fanout
+
+    return len(webhook_event_fanout(event_pk=event_pk))
+
+
 @shared_task
 def outbox_sweep_task() -> dict[str, int]:
     from .services import outbox_sweep

@@ -1,14 +1,50 @@
-"""One recorder per event type. Services call these in the same transaction as the change."""
+"""One recorder per event type. Services call these in the same transaction as the change.
+
+An operation that records several events wraps them in `events_batched()`: they are then written in one
+INSERT when the block ends (and not at all if it raises), in the order they were recorded.
+"""
+
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from .models import Order, OrderEvent
 
 Type = OrderEvent.Type
+_batch: ContextVar[list[OrderEvent] | None] = ContextVar("order_event_batch", default=None)
+
+
+@contextmanager
+def events_batched():
+    """Collect the events recorded inside the block and write them in one INSERT at its end.
+
+    Nested blocks join the outermost one. Recorded events get their primary key when the block ends."""
+    if _batch.get() is not None:
+        yield
+        return
+    pending: list[OrderEvent] = []
+    token = _batch.set(pending)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    if pending:
+        OrderEvent.objects.bulk_create(pending)
 
 
 def _record(
     order: Order, type_: str, *, actor=None, source: str = OrderEvent.Source.SYSTEM, **parameters
 ) -> OrderEvent:
-    return OrderEvent.objects.create(order=order, type=type_, actor=actor, source=source, parameters=parameters)
+    event = OrderEvent(order=order, type=type_, actor=actor, source=source, parameters=parameters)
+    pending = _batch.get()
+    if pending is None:
+        event.save(force_insert=True)
+    else:
+        pending.append(event)
+    return event
+
+
+def order_email_queued_event(*, order, actor, source, kind: str, message_id: int, to: str):
+    return _record(order, Type.EMAIL_QUEUED, actor=actor, source=source, kind=kind, message_id=message_id, to=to)
 
 
 def order_draft_created_event(*, order, actor, source):

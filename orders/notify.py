@@ -2,6 +2,10 @@
 
 Callers are order services, inside their transaction and after locking the order: the outbox rows
 and the email_queued event commit (or roll back) with the change that caused them.
+
+The outbox stores data, not text: the context is built from what the service holds in memory (the
+order and its lines; pass `lines` to spare a read) and the worker renders the template with it at
+delivery. That data is a snapshot: an edit after the event does not change what the earlier e-mail says.
 """
 
 from django.conf import settings
@@ -34,10 +38,12 @@ def _account_url(order: Order) -> str:
 def order_email_context(order: Order, shop: ShopSettings | None = None, lines=None) -> dict:
     """Plain data for the e-mail templates: amounts are strings, nothing a template could call.
 
-    `lines`: the order's lines when the caller has them (the edit preview's are not stored).
-    """
+    `lines`: the order's lines as the caller holds them (any order; the edit preview's are not stored);
+    read from the database when None."""
     if lines is None:
         lines = order.lines.order_by("position", "pk")
+    else:
+        lines = sorted(lines, key=lambda line: (line.position, line.pk or 0))
     return {
         "order_number": order.number,
         "customer_name": order.customer.name,
@@ -90,14 +96,18 @@ def order_notify(
     send_email: bool = True,
     extra_context: dict | None = None,
     source: str = OrderEvent.Source.SYSTEM,
+    lines=None,
 ) -> None:
     """Queue the customer's `kind` e-mail and the webhook event ("order_edited" -> "order.edited") for this order.
 
-    Call inside the service's transaction, after it locked the order. Free-text e-mails are a
-    conversation with the customer, not an order event, so they raise no webhook.
+    Call inside the service's transaction, after it locked the order; pass the `lines` it holds (all of the
+    order's lines, current values) to spare re-reading them. Writes at most one message, one email_queued
+    event (in the caller's event batch, if any) and one webhook event; renders nothing, reads no endpoint
+    (both happen in the worker). Free-text e-mails are a conversation with the customer, not an order
+    event, so they raise no webhook.
     """
     shop = ShopSettings.load()
-    context = {**order_email_context(order, shop), **(extra_context or {})}
+    context = {**order_email_context(order, shop, lines), **(extra_context or {})}
     if send_email and order.customer.email:
         message = email_enqueue(
             from_email=shop.sender_email,

@@ -3,7 +3,13 @@
 from .email import email_deliver, email_enqueue, email_resend
 from .rendering import email_render
 from .sweep import outbox_sweep
-from .webhooks import webhook_deliver, webhook_event_enqueue, webhook_resend, webhook_signature
+from .webhooks import (
+    webhook_deliver,
+    webhook_event_enqueue,
+    webhook_event_fanout,
+    webhook_resend,
+    webhook_signature,
+)
 
 __all__ = [
     "email_deliver",
@@ -13,6 +19,7 @@ __all__ = [
     "outbox_sweep",
     "webhook_deliver",
     "webhook_event_enqueue",
+    "webhook_event_fanout",
     "webhook_resend",
     "webhook_signature",
 ]

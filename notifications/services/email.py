@@ -1,8 +1,14 @@
 """Customer e-mails through the outbox: enqueue in the business transaction, deliver after commit.
 
+The business transaction writes only the event's data (the template context, a snapshot); no template
+is read or rendered while its locks are held. The worker renders the message at its first claim and
+stores subject and bodies; retries send that same text. A template that fails to render fails the
+message at once, visibly (its error in the attempt log and on the order's E-mails tab); it is kept, and
+staff resend it after fixing the template, when it renders again.
+
 Delivery is three steps, so no SMTP conversation ever runs inside a transaction:
 1. claim (short transaction, row lock): a sent or failed message is left alone; the row becomes
-   SENDING with a lease and an attempt is logged;
+   SENDING with a lease, is rendered if it was not yet, and an attempt is logged;
 2. hand-over: open the SMTP connection, mark the attempt `handed_over_at` (committed), send;
 3. record (short transaction): SENT, or the error with the next try after a backoff, or FAILED.
 
@@ -53,21 +59,19 @@ def email_enqueue(
     extra_note: str = "",
     from_email: str = "",
 ) -> Message:
-    """Render the `kind` template and write the message to the outbox in the caller's transaction.
+    """Write the `kind` message with its data to the outbox in the caller's transaction (one INSERT).
 
-    `from_email` defaults to the shop's sender address (pass it when the caller has the settings loaded).
+    `context` is plain data the caller already holds (stored as JSON: what the e-mail will say, whatever
+    changes later); the worker renders the template with it. `from_email` defaults to the shop's sender.
 
     It is handed to Celery when that transaction commits; if the broker is down then, the sweeper
     hands it over later.
     """
-    subject, text, html = email_render(kind=kind, context=context, extra_note=extra_note)
     message = Message.objects.create(
         kind=kind,
         from_email=from_email or ShopSettings.load().sender_email,
         to=to,
-        subject=subject,
-        body_text=text,
-        body_html=html,
+        context={**context, "extra_note": extra_note},
         topic=topic,
         topic_id=topic_id,
         actor=actor,
@@ -76,8 +80,30 @@ def email_enqueue(
     return message
 
 
+def _render(message: Message, now: datetime) -> str:
+    """Render the stored data into the message (not saved here). Returns the error, empty on success."""
+    try:
+        message.subject, message.body_text, message.body_html = email_render(kind=message.kind, context=message.context)
+    except Exception as exc:  # a broken template: any error it raises fails this message, visibly
+        logger.warning("E-mail %s could not be rendered: %s", message.pk, exc)
+        return f"Template error ({message.get_kind_display()}): {type(exc).__name__}: {exc}"[:2000]
+    message.rendered_at = now
+    return ""
+
+
+def _render_failed(message: Message, now: datetime, error: str) -> None:
+    message.status, message.last_error, message.lease_expires_at = Status.FAILED, error, None
+    message.save(update_fields=["status", "tries", "last_error", "lease_expires_at"])
+    MessageAttempt.objects.create(
+        message=message, started_at=now, finished_at=now, outcome=AttemptOutcome.FAILED, error=error
+    )
+
+
+RENDERED_FIELDS = ["subject", "body_text", "body_html", "rendered_at"]
+
+
 @transaction.atomic
-def _claim(message_id: int, now: datetime) -> tuple[Message, MessageAttempt] | None:
+def _claim(message_id: int, now: datetime) -> tuple[Message, MessageAttempt | None] | None:
     message = Message.objects.select_for_update().filter(pk=message_id).first()
     if message is None or message.status in (Status.SENT, Status.FAILED):
         return None  # delivered once already, or given up: a re-run task does nothing
@@ -88,10 +114,15 @@ def _claim(message_id: int, now: datetime) -> tuple[Message, MessageAttempt] | N
             return None
     elif message.next_attempt_at > now + dispatch.EARLY_TOLERANCE:
         return None  # a retry that is not due yet
-    message.status = Status.SENDING
     message.tries += 1
+    rendered = [] if message.rendered_at else RENDERED_FIELDS
+    error = _render(message, now) if rendered else ""
+    if error:
+        _render_failed(message, now, error)
+        return message, None
+    message.status = Status.SENDING
     message.lease_expires_at = now + dispatch.lease()
-    message.save(update_fields=["status", "tries", "lease_expires_at"])
+    message.save(update_fields=["status", "tries", "lease_expires_at", *rendered])
     return message, MessageAttempt.objects.create(message=message, started_at=now)
 
 
@@ -153,6 +184,8 @@ def email_deliver(*, message_id: int, now: datetime | None = None) -> Message | 
     if claim is None:
         return None
     message, attempt = claim
+    if attempt is None:
+        return message  # the template failed to render: FAILED, resend after fixing it
     try:
         _hand_over(message, attempt)
     except Exception as exc:
@@ -163,7 +196,8 @@ def email_deliver(*, message_id: int, now: datetime | None = None) -> Message | 
 
 @transaction.atomic
 def email_resend(*, message_id: int, actor) -> Message:
-    """Staff: queue a failed message again with a fresh set of tries. Sent messages are not resent."""
+    """Staff: queue a failed message again with a fresh set of tries. Sent messages are not resent.
+    One that failed to render is rendered again (with the template as it is now) when it is delivered."""
     message = Message.objects.select_for_update().get(pk=message_id)
     if message.status != Status.FAILED:
         return message

@@ -54,9 +54,32 @@ def render_parts(*, subject: str, body_text: str, body_html: str, context: dict)
     return " ".join(rendered_subject.split())[:250], text.strip() + "\n", html
 
 
-def email_render(*, kind: str, context: dict, extra_note: str = "") -> tuple[str, str, str]:
-    """(subject, text, html) of the `kind` e-mail for `context`; `extra_note` is a staff note to the customer."""
+def email_render(*, kind: str, context: dict, extra_note: str | None = None) -> tuple[str, str, str]:
+    """(subject, text, html) of the `kind` e-mail for `context`; `extra_note` is a staff note to the customer
+    (None: the one in `context`, if any). Raises what a broken template raises (TemplateSyntaxError...)."""
     template = EmailTemplate.objects.filter(kind=kind).values("subject", "body_text", "body_html").first()
-    # A missing row must not block the business change that sends the e-mail: fall back to the default text.
+    # A missing row must not lose the e-mail: fall back to the default text.
     parts = template or DEFAULTS[kind]
-    return render_parts(**parts, context={**context, "extra_note": extra_note})
+    if extra_note is not None:
+        context = {**context, "extra_note": extra_note}
+    return render_parts(**parts, context=context)
+
+
+def messages_with_subject_preview(messages) -> list:
+    """For staff lists: each message the worker has not rendered yet gets the subject the current template
+    gives it (`Message.subject_display`). One query for the templates, whatever the number of messages."""
+    messages = list(messages)
+    kinds = {message.kind for message in messages if not message.rendered_at}
+    if not kinds:
+        return messages
+    subjects = dict(EmailTemplate.objects.filter(kind__in=kinds).values_list("kind", "subject"))
+    for message in messages:
+        if message.rendered_at:
+            continue
+        source = subjects.get(message.kind, DEFAULTS[message.kind]["subject"])
+        try:
+            text = _compiled(source, False).render(Context(plain_context(message.context), autoescape=False))
+            message.subject_preview = " ".join(text.split())[:250]
+        except Exception:
+            message.subject_preview = "(the template has an error)"
+    return messages

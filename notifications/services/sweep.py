@@ -4,7 +4,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from ..models import DeliveryStatus, Message, WebhookDelivery
+from ..models import DeliveryStatus, Message, WebhookDelivery, WebhookEvent
 from . import dispatch
 
 SWEEP_BATCH = 500
@@ -19,8 +19,9 @@ def _due(model, now: datetime) -> list[int]:
 
 
 def outbox_sweep(*, now: datetime | None = None) -> dict[str, int]:
-    """Re-enqueue due messages and deliveries. Idempotent: delivery itself locks and re-checks each row."""
-    from ..tasks import email_deliver_task, webhook_deliver_task
+    """Re-enqueue due messages and deliveries, and webhook events still to fan out (counted as webhooks).
+    Idempotent: delivery and fan-out lock and re-check each row."""
+    from ..tasks import email_deliver_task, webhook_deliver_task, webhook_fanout_task
 
     now = now or timezone.now()
     counts = {}
@@ -29,4 +30,7 @@ def outbox_sweep(*, now: datetime | None = None) -> dict[str, int]:
         ("webhooks", WebhookDelivery, webhook_deliver_task),
     ):
         counts[name] = sum(dispatch.enqueue_now(task, pk) for pk in _due(model, now))
+    waiting = WebhookEvent.objects.filter(fanned_out_at__isnull=True, created_at__lte=now - dispatch.sweep_grace())
+    ids = list(waiting.order_by("created_at").values_list("pk", flat=True)[:SWEEP_BATCH])
+    counts["webhooks"] += sum(dispatch.enqueue_now(webhook_fanout_task, pk) for pk in ids)
     return counts

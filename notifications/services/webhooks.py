@@ -1,5 +1,11 @@
 """Signed webhooks through the outbox: one delivery row per subscribed endpoint, retried with backoff.
 
+The business transaction writes one WebhookEvent (the event's data), and only when some active endpoint
+subscribes to its type (the endpoints are cached: oms.config_cache). After it commits, the fan-out task
+turns the event into one delivery per endpoint subscribed at that moment, in its own short transaction;
+the sweeper fans out events whose task was lost. No endpoint is read and no delivery row written while
+the business change holds its locks.
+
 Webhooks are delivered at least once: the receiver de-duplicates on the event id (the same id for
 the event at every endpoint, and for every retry). The claim/lease steps mirror e-mail delivery, so
 one delivery is not posted by two workers at once; the HTTP call runs outside any transaction.
@@ -9,7 +15,6 @@ import hashlib
 import hmac
 import json
 import logging
-import uuid
 from datetime import datetime
 
 import requests
@@ -18,7 +23,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import AttemptOutcome, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from oms.config_cache import config_get
+
+from ..models import AttemptOutcome, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from . import dispatch
 
 logger = logging.getLogger("notifications")
@@ -36,26 +43,64 @@ def webhook_signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+def _fanout_task():
+    from ..tasks import webhook_fanout_task
+
+    return webhook_fanout_task
+
+
 def _subscribed(event_type: str) -> list[WebhookEndpoint]:
     return [e for e in WebhookEndpoint.objects.filter(active=True).order_by("pk") if event_type in e.event_types]
 
 
+def _load_subscriptions() -> list[tuple[int, list[str]]]:
+    return [
+        (pk, list(types or []))
+        for pk, types in WebhookEndpoint.objects.filter(active=True).values_list("pk", "event_types")
+    ]
+
+
+def webhook_has_subscribers(event_type: str) -> bool:
+    """Whether any active endpoint takes `event_type` (cached: once per request or task)."""
+    return any(event_type in types for _, types in config_get("webhook_endpoints", _load_subscriptions))
+
+
 def webhook_event_enqueue(
     *, event_type: str, payload: dict, topic: str = "", topic_id: int | None = None
-) -> list[WebhookDelivery]:
-    """Write one delivery per active endpoint subscribed to `event_type`, in the caller's transaction."""
-    event_id = uuid.uuid4()
-    deliveries = [
-        WebhookDelivery.objects.create(
+) -> WebhookEvent | None:
+    """Write the event in the caller's transaction (one INSERT), when an endpoint subscribes to its type.
+
+    It is fanned out to the endpoints after that transaction commits. Returns the event, or None when no
+    endpoint wants it (then nothing is written)."""
+    if not webhook_has_subscribers(event_type):
+        return None
+    event = WebhookEvent.objects.create(event_type=event_type, payload=payload, topic=topic, topic_id=topic_id)
+    dispatch.enqueue_on_commit(_fanout_task(), event.pk)
+    return event
+
+
+@transaction.atomic
+def webhook_event_fanout(*, event_pk: int) -> list[WebhookDelivery]:
+    """One delivery per active endpoint subscribed to the event now (once: a re-run finds it fanned out).
+
+    Lock: the event row. Side effects: delivery rows, handed to Celery when this transaction commits."""
+    event = WebhookEvent.objects.select_for_update().filter(pk=event_pk, fanned_out_at__isnull=True).first()
+    if event is None:
+        return []
+    deliveries = WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(
             endpoint=endpoint,
-            event_id=event_id,
-            event_type=event_type,
-            topic=topic,
-            topic_id=topic_id,
-            payload=payload,
+            event_id=event.event_id,
+            event_type=event.event_type,
+            topic=event.topic,
+            topic_id=event.topic_id,
+            payload=event.payload,
+            created_at=event.created_at,
         )
-        for endpoint in _subscribed(event_type)
-    ]
+        for endpoint in _subscribed(event.event_type)
+    )
+    event.fanned_out_at = timezone.now()
+    event.save(update_fields=["fanned_out_at"])
     for delivery in deliveries:
         dispatch.enqueue_on_commit(_deliver_task(), delivery.pk)
     return deliveries

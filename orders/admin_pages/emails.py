@@ -7,6 +7,8 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 
 from notifications.selectors import message_list_for_topic
+from notifications.services import email_resend
+from notifications.services.rendering import messages_with_subject_preview
 
 from ..notify import order_email_customer
 from . import OrderPage, register
@@ -18,9 +20,23 @@ class CustomerEmailForm(forms.Form):
     message = forms.CharField(widget=forms.Textarea(attrs={"rows": 8, "cols": 80}))
 
 
+def _resend(request, order) -> HttpResponseRedirect:
+    """Staff resend a failed e-mail of this order (e.g. after fixing the template that failed it)."""
+    if not request.user.has_perm("notifications.resend_message"):
+        raise PermissionDenied
+    ids = message_list_for_topic(topic="order", topic_id=order.pk).values_list("pk", flat=True)
+    message_id = int(request.POST["resend"]) if request.POST["resend"].isdigit() else None
+    if message_id in set(ids):
+        message = email_resend(message_id=message_id, actor=request.user)
+        messages.success(request, f"E-mail to {message.to} queued again.")
+    return HttpResponseRedirect(reverse("admin:orders_order_page", args=[order.pk, "emails"]))
+
+
 def emails_view(request, order, model_admin):
     can_write = request.user.has_perm("orders.email_customer")
     form = CustomerEmailForm()
+    if request.method == "POST" and "resend" in request.POST:
+        return _resend(request, order)
     if request.method == "POST":
         if not can_write:
             raise PermissionDenied
@@ -37,9 +53,10 @@ def emails_view(request, order, model_admin):
         title="E-mails",
         template="admin/orders/order/emails.html",
         context={
-            "email_messages": message_list_for_topic(topic="order", topic_id=order.pk),
+            "email_messages": messages_with_subject_preview(message_list_for_topic(topic="order", topic_id=order.pk)),
             "form": form,
             "can_write": can_write,
+            "can_resend": request.user.has_perm("notifications.resend_message"),
             "to_email": order.customer.email,
         },
     )

@@ -9,13 +9,12 @@ the stock levels (`orders.services.locks`), and passes the locked levels in.
 from collections import defaultdict
 from collections.abc import Sequence
 
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
-
 from catalog import services as stock
 
 from ..exceptions import StockUnavailable
 from ..models import Allocation, OrderLine
 from .locks import LockedStock
+from .rows import rows_create, rows_update
 
 
 def _allocations_by_line(lines: Sequence[OrderLine]) -> dict[int, list[Allocation]]:
@@ -26,12 +25,13 @@ def _allocations_by_line(lines: Sequence[OrderLine]) -> dict[int, list[Allocatio
 
 
 def allocation_sync(
-    *, order, lines: Sequence[OrderLine], locked: LockedStock, actor=None
+    *, order, lines: Sequence[OrderLine], locked: LockedStock, actor=None, new_lines: bool = False
 ) -> tuple[list[dict], list[dict]]:
     """Make each product line's allocations equal its open quantity. Returns (reserved, released).
 
     `locked` holds the stock levels the caller locked through `orders.services.locks` (every level of
-    the lines' products); nothing is locked here.
+    the lines' products); nothing is locked here. `new_lines`: the lines were created in this transaction,
+    so they hold no allocations and none are read.
 
     Releases come first (units freed by one line may serve another), then every reservation is
     planned before any is written: StockUnavailable names every line that cannot be reserved, and
@@ -41,7 +41,7 @@ def allocation_sync(
     if not product_lines:
         return [], []
     levels = {pid: locked.for_product(pid) for pid in {line.product_id for line in product_lines}}
-    by_line = _allocations_by_line(product_lines)
+    by_line = {} if new_lines else _allocations_by_line(product_lines)
     released: list[dict] = []
     missing: list[tuple[OrderLine, int]] = []
     for line in product_lines:
@@ -102,9 +102,9 @@ def _reserve(order, plan, by_line, actor) -> list[dict]:
         else:
             created[key] = Allocation(line=line, location=level.location, quantity=take)
     if updated:
-        bulk_update_with_history(list(updated.values()), Allocation, ["quantity"], default_user=actor)
+        rows_update(Allocation, updated.values(), ["quantity"])
     if created:
-        bulk_create_with_history(list(created.values()), Allocation, default_user=actor)
+        rows_create(Allocation, created.values())
     return [{"sku": line.sku, "location": level.location.code, "quantity": take} for line, level, take in plan]
 
 

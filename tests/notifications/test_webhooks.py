@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from notifications.admin import WebhookEndpointForm
 from notifications.models import AttemptOutcome, WebhookDelivery, WebhookEndpoint
-from notifications.services import outbox_sweep, webhook_event_enqueue
+from notifications.services import outbox_sweep, webhook_event_enqueue, webhook_event_fanout
 
 pytestmark = pytest.mark.django_db
 
@@ -65,7 +65,8 @@ def test_a_receiver_that_answers_500_twice_gets_the_event_on_the_third_try(
     _endpoint(receiver.url)
     # when: the fast path fails, then the sweeper retries twice
     with django_capture_on_commit_callbacks(execute=True):
-        [delivery] = webhook_event_enqueue(event_type="order.placed", payload={"n": 1})
+        webhook_event_enqueue(event_type="order.placed", payload={"n": 1})
+    [delivery] = WebhookDelivery.objects.all()  # fanned out to the endpoint after commit
     delivery.refresh_from_db()
     assert (delivery.status, delivery.last_error[:8]) == (WebhookDelivery.Status.PENDING, "HTTP 500")
     outbox_sweep()
@@ -94,7 +95,8 @@ def test_a_timeout_is_recorded_and_retried(settings, receiver_factory, django_ca
     _endpoint(f"http://127.0.0.1:{silent.getsockname()[1]}/hook")
     # when
     with django_capture_on_commit_callbacks(execute=True):
-        [delivery] = webhook_event_enqueue(event_type="order.placed", payload={})
+        webhook_event_enqueue(event_type="order.placed", payload={})
+    [delivery] = WebhookDelivery.objects.all()
     silent.close()
     # then
     delivery.refresh_from_db()
@@ -108,10 +110,12 @@ def test_only_active_endpoints_subscribed_to_the_event_get_a_delivery(receiver_f
     erp = _endpoint(url, name="ERP")
     _endpoint(url, name="Off", active=False)
     _endpoint(url, name="Other", event_types=["order.shipment_sent"])
-    # when
-    deliveries = webhook_event_enqueue(event_type="order.placed", payload={})
+    # when: the event is written, then fanned out (after commit, by the worker)
+    event = webhook_event_enqueue(event_type="order.placed", payload={})
+    deliveries = webhook_event_fanout(event_pk=event.pk)
     # then
     assert [d.endpoint for d in deliveries] == [erp]
+    assert webhook_event_fanout(event_pk=event.pk) == []  # a re-run fans out nothing twice
 
 
 @pytest.mark.parametrize("url", ["ftp://example.com/hook", "file:///etc/passwd", "javascript:alert(1)"])

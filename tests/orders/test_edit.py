@@ -24,6 +24,7 @@ from orders.services.payments import order_payment_record
 from orders.services.shipping import order_lines_ship
 from tests import factories
 from tests.factories import ProductFactory, stock
+from tests.outbox import outbox_work
 
 pytestmark = pytest.mark.django_db
 
@@ -335,6 +336,7 @@ def test_commit_emails_the_customer_the_new_lines_with_the_note_and_tells_webhoo
     mug = _lines(order)["MUG-1"]
     # when
     _commit(order, EditChanges(quantities={mug.pk: 5}), actor=staff, note="We added two mugs as you asked.")
+    outbox_work()  # after commit: the worker renders the e-mail and fans the webhook event out
     # then
     message = Message.objects.get(kind="order_edited")
     assert message.to == order.customer.email
@@ -349,6 +351,7 @@ def test_staff_may_choose_not_to_notify_the_customer_but_webhooks_still_hear(ord
     from notifications.models import Message, WebhookDelivery
 
     _commit(order, EditChanges(shipping_fee=Decimal("0")), actor=staff, notify=False)
+    outbox_work()
     assert not Message.objects.filter(kind__in=["order_edited", "order_split"]).exists()
     assert WebhookDelivery.objects.filter(event_type="order.edited").count() == 1
 

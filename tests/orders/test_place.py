@@ -62,9 +62,18 @@ def test_place_without_enough_stock_changes_nothing(place_order, product, locati
     assert StockLevel.objects.get(product=product).allocated == 0
 
 
+# The statements of one placement, whatever the number of lines (on PostgreSQL; BEGIN/COMMIT not counted):
+# the customer's addresses (none were given), the order's key from its sequence, the order, its history row,
+# the lines, their history rows, the stock levels locked, their update, the ledger rows, the allocations,
+# the confirmation e-mail's data (outbox message) and the order's events (placed, allocated, e-mail queued).
+# Shop settings and webhook endpoints come from the cache; no template is read or rendered.
+PLACEMENT_STATEMENTS = 12
+
+
+@pytest.mark.postgres
 @pytest.mark.django_db
-def test_placing_an_order_takes_the_same_number_of_queries_for_2_or_10_lines(place_order, location, tax_rate):
-    # given: a warm-up order (first-use queries such as content types), then orders of 2 and 10 lines
+def test_placing_an_order_takes_12_statements_for_2_or_10_lines(place_order, location, tax_rate):
+    # given: a warm-up order (first-use queries such as content types and the settings cache)
     products = [ProductFactory(tax_rate=tax_rate) for _ in range(10)]
     for product in products:
         stock(product, location, 100)
@@ -74,8 +83,27 @@ def test_placing_an_order_takes_the_same_number_of_queries_for_2_or_10_lines(pla
         place_order([(p, 1) for p in products[:2]])
     with CaptureQueriesContext(connection) as ten_lines:
         place_order([(p, 1) for p in products])
-    # then: reservations, ledger rows and their history are written in bulk
-    assert len(two_lines) == len(ten_lines) <= 25
+    # then: reservations, ledger rows, events and history are written in bulk
+    statements = [q["sql"] for q in two_lines.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(statements) == PLACEMENT_STATEMENTS, "\n".join(statements)
+    assert len(ten_lines) == len(two_lines)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_subscribed_webhook_adds_one_statement_to_a_placement(place_order, product, location):
+    # given
+    from notifications.models import WebhookEndpoint
+
+    stock(product, location, 100)
+    WebhookEndpoint.objects.create(name="ERP", url="https://erp.example/h", event_types=["order.placed"])
+    place_order([(product, 1)])
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        place_order([(product, 1)])
+    # then: the webhook event row; its fan-out to the endpoints happens after commit
+    statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(statements) == PLACEMENT_STATEMENTS + 1
 
 
 @pytest.mark.django_db

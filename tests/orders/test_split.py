@@ -15,6 +15,7 @@ from orders.services.payments import order_payment_record
 from orders.services.shipping import order_lines_ship
 from orders.services.split import order_split
 from tests.factories import CustomerFactory, ProductFactory, stock
+from tests.outbox import outbox_work
 
 pytestmark = pytest.mark.django_db
 
@@ -241,6 +242,7 @@ def test_the_customer_is_told_about_the_split_and_webhooks_get_both_orders(order
     WebhookEndpoint.objects.create(name="ERP", url="https://erp.example.com/h", event_types=["order.split"])
     # when
     child = _split(order, {_lines(order)["CUP-1"].pk: 2}, actor=staff, note="The cups come from our store.")
+    outbox_work()  # after commit: the worker renders the e-mail and fans the webhook events out
     # then
     message = Message.objects.get(kind="order_split")
     assert "The cups come from our store." in message.body_text

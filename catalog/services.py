@@ -111,6 +111,35 @@ def stock_ship(*, level: StockLevel, quantity: int, reference: str, actor=None) 
     return _apply(level, kind=Kind.SHIPMENT, on_hand=-quantity, allocated=-quantity, reference=reference, actor=actor)
 
 
+def _take_many(items: list[tuple[StockLevel, int]], *, kind: str, ships: bool, reference: str, actor) -> list:
+    """Take reserved units out of several locked levels (released, or shipped when `ships`): one UPDATE of
+    the levels and one insert into the ledger, however many items there are."""
+    for level, quantity in items:
+        if quantity <= 0 or quantity > level.allocated:
+            raise InvalidStockChange(f"{level}: cannot take {quantity} of {level.allocated} allocated.")
+        level.allocated -= quantity
+        level.on_hand -= quantity if ships else 0
+    if not items:
+        return []
+    levels = list({level.pk: level for level, _ in items}.values())
+    StockLevel.objects.bulk_update(levels, ["on_hand", "allocated"] if ships else ["allocated"])
+    return StockMovement.objects.bulk_create(
+        StockMovement(level=level, kind=kind, allocated_delta=-quantity, on_hand_delta=-quantity if ships else 0,
+                      reference=reference, actor=actor)
+        for level, quantity in items
+    )  # fmt: skip
+
+
+def stock_release_many(*, items: list[tuple[StockLevel, int]], reference: str, actor=None) -> list[StockMovement]:
+    """Give reserved units back to sellable stock at several locked levels, in bulk (see `stock_release`)."""
+    return _take_many(items, kind=Kind.RELEASE, ships=False, reference=reference, actor=actor)
+
+
+def stock_ship_many(*, items: list[tuple[StockLevel, int]], reference: str, actor=None) -> list[StockMovement]:
+    """Ship reserved units from several locked levels, in bulk (see `stock_ship`)."""
+    return _take_many(items, kind=Kind.SHIPMENT, ships=True, reference=reference, actor=actor)
+
+
 @transaction.atomic
 def stock_receive(
     *, product: Product, location: StockLocation, quantity: int, reason: str, actor=None, reference: str = ""

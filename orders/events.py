@@ -43,10 +43,6 @@ def _record(
     return event
 
 
-def order_email_queued_event(*, order, actor, source, kind: str, message_id: int, to: str):
-    return _record(order, Type.EMAIL_QUEUED, actor=actor, source=source, kind=kind, message_id=message_id, to=to)
-
-
 def order_draft_created_event(*, order, actor, source):
     return _record(order, Type.DRAFT_CREATED, actor=actor, source=source)
 
@@ -117,15 +113,13 @@ def order_edited_event(*, order, actor, source, diff: dict, note: str, notify: b
 
 
 def order_split_events(*, order, child, actor, source, **parameters) -> list[OrderEvent]:
-    """SPLIT on the original and SPLIT_FROM on the new order, written in one statement."""
-    return OrderEvent.objects.bulk_create(
-        [
-            OrderEvent(order=order, type=Type.SPLIT, actor=actor, source=source,
-                       parameters={"child": child.number, **parameters}),
-            OrderEvent(order=child, type=Type.SPLIT_FROM, actor=actor, source=source,
-                       parameters={"parent": order.number, **parameters}),
+    """SPLIT on the original and SPLIT_FROM on the new order, written in one statement (the batch's, when
+    the caller collects its events in `events_batched`)."""
+    with events_batched():
+        return [
+            _record(order, Type.SPLIT, actor=actor, source=source, child=child.number, **parameters),
+            _record(child, Type.SPLIT_FROM, actor=actor, source=source, parent=order.number, **parameters),
         ]
-    )  # fmt: skip
 
 
 def order_email_queued_event(*, order, actor, source: str, kind: str, message_id: int, to: str):

@@ -42,16 +42,17 @@ def allocation_sync(
         return [], []
     levels = {pid: locked.for_product(pid) for pid in {line.product_id for line in product_lines}}
     by_line = {} if new_lines else _allocations_by_line(product_lines)
-    released: list[dict] = []
+    releases: list[tuple[OrderLine, Allocation, object, int]] = []
     missing: list[tuple[OrderLine, int]] = []
     for line in product_lines:
         allocations = by_line.get(line.pk, [])
         held = sum(a.quantity for a in allocations)
         wanted = max(line.quantity_open, 0) if order.status != order.Status.CANCELED else 0
         if wanted < held:
-            _release(order, line, levels.get(line.product_id, []), allocations, held - wanted, released, actor)
+            releases += _release_plan(line, levels.get(line.product_id, []), allocations, held - wanted)
         elif wanted > held:
             missing.append((line, wanted - held))
+    released = _draw_down_write(order, releases, stock.stock_release_many, actor)
     plan, shortages = _plan_reservations(missing, levels)
     if shortages:
         names = "; ".join(
@@ -108,31 +109,40 @@ def _reserve(order, plan, by_line, actor) -> list[dict]:
     return [{"sku": line.sku, "location": level.location.code, "quantity": take} for line, level, take in plan]
 
 
-def _draw_down(order, line, level_at, allocations, quantity, stock_op, actor) -> list[dict]:
-    """Take `quantity` units out of the given allocations, in the order given, through `stock_op`
-    (release back to sellable, or ship). Emptied allocation rows are removed."""
-    taken: list[dict] = []
+def _draw_down_plan(line, level_at, allocations, quantity) -> list[tuple[OrderLine, Allocation, object, int]]:
+    """(line, allocation, level, units) taking `quantity` units out of the allocations, in the order given."""
+    plan = []
     for allocation in allocations:
         if quantity == 0:
             break
         take = min(allocation.quantity, quantity)
-        level = level_at[allocation.location_id]
-        stock_op(level=level, quantity=take, reference=order.number or "", actor=actor)
-        allocation.quantity -= take
-        if allocation.quantity:
-            allocation.save(update_fields=["quantity"])
-        else:
-            allocation.delete()
-        taken.append({"sku": line.sku, "location": level.location.code, "quantity": take})
+        plan.append((line, allocation, level_at[allocation.location_id], take))
         quantity -= take
-    return taken
+    return plan
 
 
-def _release(order, line, levels, allocations, quantity, released, actor) -> None:
+def _draw_down_write(order, plan, stock_many, actor) -> list[dict]:
+    """Write a draw-down through `stock_many` (release back to sellable, or ship), in bulk whatever the
+    number of lines: the levels and the ledger, the allocations that keep units, the emptied ones removed."""
+    if not plan:
+        return []
+    stock_many(items=[(level, take) for _, _, level, take in plan], reference=order.number or "", actor=actor)
+    for _, allocation, _, take in plan:
+        allocation.quantity -= take
+    kept = [allocation for _, allocation, _, _ in plan if allocation.quantity]
+    emptied = [allocation.pk for _, allocation, _, _ in plan if not allocation.quantity]
+    if kept:
+        rows_update(Allocation, kept, ["quantity"])
+    if emptied:
+        Allocation.objects.filter(pk__in=emptied).delete()
+    return [{"sku": line.sku, "location": level.location.code, "quantity": take} for line, _, level, take in plan]
+
+
+def _release_plan(line, levels, allocations, quantity) -> list:
     level_at = {level.location_id: level for level in levels}
     # Free the least preferred locations first, so that what stays reserved is the best stock.
     worst_first = sorted(allocations, key=lambda a: (-level_at[a.location_id].location.priority, -a.pk))
-    released += _draw_down(order, line, level_at, worst_first, quantity, stock.stock_release, actor)
+    return _draw_down_plan(line, level_at, worst_first, quantity)
 
 
 def allocation_consume(*, order, line: OrderLine, quantity: int, locked: LockedStock, actor=None) -> list[dict]:
@@ -145,4 +155,4 @@ def allocation_consume(*, order, line: OrderLine, quantity: int, locked: LockedS
     best_first = sorted(
         _allocations_by_line([line]).get(line.pk, []), key=lambda a: level_at[a.location_id].location.priority
     )
-    return _draw_down(order, line, level_at, best_first, quantity, stock.stock_ship, actor)
+    return _draw_down_write(order, _draw_down_plan(line, level_at, best_first, quantity), stock.stock_ship_many, actor)

@@ -32,9 +32,10 @@ def _cancel_units(line: OrderLine, quantity: int) -> None:
     line.quantity_canceled += quantity
 
 
-def _cancelled_records(*, order: Order, actor, source: str, old_status: str, reason: str) -> None:
+def _cancelled_records(*, order: Order, actor, source: str, old_status: str, reason: str, lines=None) -> None:
     """The CANCELED event, the "cancel" hooks and, for an order the customer knew of, the "order cancelled"
-    e-mail (saying what will be refunded) and the `order.cancelled` webhook, through the outbox."""
+    e-mail (saying what will be refunded) and the `order.cancelled` webhook, through the outbox (their data
+    from `lines`, the order's lines in memory)."""
     events.order_canceled_event(order=order, actor=actor, source=source, old_status=old_status, reason=reason)
     hooks.run_hooks(hooks.HookContext("cancel", order, actor=actor, change={"reason": reason}))
     if old_status != Order.Status.DRAFT:
@@ -44,6 +45,7 @@ def _cancelled_records(*, order: Order, actor, source: str, old_status: str, rea
             actor=actor,
             extra_context={"cancel_reason": reason},
             source=source,
+            lines=lines,
         )
 
 
@@ -78,9 +80,10 @@ def order_cancel_locked(*, locked: Locked, actor, source: str, reason: str) -> O
     changed = order_statuses_refresh(order, lines)
     order.save(update_fields=[*CANCEL_FIELDS, *REPRICED_FIELDS, *changed, "updated_at"])
     family_expected_adjust(order=order, delta=order.total_gross - total_before)
-    _cancelled_records(order=order, actor=actor, source=source, old_status=old_status, reason=reason)
-    if released:
-        events.order_released_event(order=order, actor=actor, source=source, releases=released, reason="cancelled")
+    with events.events_batched():  # the cancellation's events, e-mail queued included, in one insert
+        _cancelled_records(order=order, actor=actor, source=source, old_status=old_status, reason=reason, lines=lines)
+        if released:
+            events.order_released_event(order=order, actor=actor, source=source, releases=released, reason="cancelled")
     return order
 
 
@@ -118,6 +121,13 @@ def order_line_cancel(
     changed = order_statuses_refresh(order, lines)
     order.save(update_fields=[*REPRICED_FIELDS, *changed, *(CANCEL_FIELDS if emptied else []), "updated_at"])
     family_expected_adjust(order=order, delta=order.total_gross - total_before)  # keeps split families balanced
+    with events.events_batched():  # the line cancellation's events in one insert
+        _line_canceled_records(order, line, lines, released, actor=actor, source=source, reason=reason,
+                               change=change, emptied=emptied, quantity=quantity)  # fmt: skip
+    return order
+
+
+def _line_canceled_records(order, line, lines, released, *, actor, source, reason, change, emptied, quantity) -> None:
     events.order_line_canceled_event(
         order=order,
         actor=actor,
@@ -131,7 +141,8 @@ def order_line_cancel(
     hooks.run_hooks(hooks.HookContext("line_cancel", order, actor=actor, change={**change, "reason": reason}))
     if emptied:
         reason = reason or ALL_UNITS_CANCELLED
-        _cancelled_records(order=order, actor=actor, source=source, old_status=Order.Status.PLACED, reason=reason)
+        _cancelled_records(
+            order=order, actor=actor, source=source, old_status=Order.Status.PLACED, reason=reason, lines=lines
+        )
     if released:
         events.order_released_event(order=order, actor=actor, source=source, releases=released, reason="line cancelled")
-    return order

@@ -290,8 +290,9 @@ def _diff(order: Order, plan: _Plan, reserved: list[dict], released: list[dict])
     }
 
 
-def _apply(locked: Locked, changes: EditChanges, *, actor) -> dict:
-    """Apply the changes to the locked order and return the diff. Raises OrderError; the caller rolls back."""
+def _apply(locked: Locked, changes: EditChanges, *, actor) -> tuple[dict, list[OrderLine]]:
+    """Apply the changes to the locked order; return the diff and all its lines (as stored now).
+    Raises OrderError; the caller rolls back."""
     order = locked.order
     plan = _plan(order, changes)
     lines, new, touched, stored, old_totals, line_diff = (
@@ -307,7 +308,7 @@ def _apply(locked: Locked, changes: EditChanges, *, actor) -> dict:
     order._change_reason = f"Edit: version {order.version}"
     order.save(update_fields=[*REPRICED_FIELDS, "version", *changed, "updated_at"])
     family_expected_adjust(order=order, delta=order.total_gross - old_totals["total_gross"])
-    return _diff(order, plan, reserved, released)
+    return _diff(order, plan, reserved, released), [*lines, *new]
 
 
 def _lock(order_id: int, changes: EditChanges, actor) -> Locked:
@@ -343,7 +344,13 @@ def order_edit_commit(
             f"Order {order.number} was changed by someone else while you edited it (now version {order.version}, "
             f"you started from version {base_version}). Reload the order and stage your changes again."
         )
-    diff = _apply(locked, changes, actor=actor)
+    diff, lines = _apply(locked, changes, actor=actor)
+    with events.events_batched():  # the edit's events, e-mail queued included, in one insert
+        _edit_records(order, diff, lines, actor=actor, source=source, notify=notify, note=note)
+    return order
+
+
+def _edit_records(order: Order, diff: dict, lines: list[OrderLine], *, actor, source, notify: bool, note: str) -> None:
     events.order_edited_event(order=order, actor=actor, source=source, diff=diff, note=note, notify=notify)
     if diff["reserved"]:
         events.order_allocated_event(order=order, actor=actor, source=source, allocations=diff["reserved"])
@@ -363,8 +370,8 @@ def order_edit_commit(
         send_email=notify,
         extra_context={"changes": diff["summary"], "version": order.version},
         source=source,
+        lines=lines,
     )
-    return order
 
 
 def _email_preview(order: Order, note: str, lines: list[OrderLine]) -> tuple[str, str, str]:

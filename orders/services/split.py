@@ -248,13 +248,17 @@ def order_split(
         "moved_total": child.total_gross,
         "paid_moved": moved_paid,
     }
-    events.order_split_events(order=order, child=child, actor=actor, source=source, **common)
-    hooks.run_hooks(hooks.HookContext("split", order, actor=actor, change=quantities, child=child))
-    _notify(order=order, child=child, moved=moved, actor=actor, note=note, notify=notify, source=source)
+    with events.events_batched():  # both orders' events, e-mail queued included, in one insert
+        events.order_split_events(order=order, child=child, actor=actor, source=source, **common)
+        hooks.run_hooks(hooks.HookContext("split", order, actor=actor, change=quantities, child=child))
+        child.customer = order.customer  # the same customer: not read again for the child's webhook data
+        _notify(order=order, child=child, moved=moved, actor=actor, note=note, notify=notify, source=source,
+                lines=(kept, child_lines))  # fmt: skip
     return child
 
 
-def _notify(*, order: Order, child: Order, moved: list[dict], actor, note: str, notify: bool, source: str) -> None:
+def _notify(*, order: Order, child: Order, moved: list[dict], actor, note: str, notify: bool, source: str,
+            lines: tuple[list[OrderLine], list[OrderLine]]) -> None:  # fmt: skip
     """One "order split" e-mail about the original (naming the new order and what moved); webhooks for both."""
     items = ", ".join(f"{m['quantity']} × {m['name']}" for m in moved)
     extra_note = "\n\n".join(part for part in (note, f"Moved to the new order {child.number}: {items}.") if part)
@@ -267,5 +271,6 @@ def _notify(*, order: Order, child: Order, moved: list[dict], actor, note: str, 
         send_email=notify,
         extra_context=context,
         source=source,
+        lines=lines[0],  # the lines the original keeps, as held in memory
     )
-    order_notify(order=child, kind=EmailKind.ORDER_SPLIT, actor=actor, send_email=False, source=source)
+    order_notify(order=child, kind=EmailKind.ORDER_SPLIT, actor=actor, send_email=False, source=source, lines=lines[1])

@@ -1,9 +1,12 @@
 #!/usr/bin/env python
-"""Edit and split of large orders: time and SQL queries of one commit, 100-line order beside a 10-line one.
+"""Edit, split and cancel of large orders: time and SQL statements of one commit, 100-line order beside a 10-line one.
 
-What is measured (each the real service, in its own transaction, outbox e-mail and webhook rows included):
+What is measured (each the real service, in its own transaction, outbox rows included; the on-commit hand-over
+goes to Redis, BENCH_REDIS_URL, default redis://127.0.0.1:6379/6, as in production; no worker drains it):
 - edit: `order_edit_commit` changing the quantity of 1 line, and of 10 lines;
-- split: `order_split` moving part of 1 line, and part of 10 lines, into a new order.
+- split: `order_split` moving part of 1 line, and part of 10 lines, into a new order;
+- line cancel: `order_line_cancel` of 1 unit of 1 line; cancel: `order_cancel` of the whole order.
+Statements exclude BEGIN and COMMIT.
 Each figure is the median of REPEAT runs on fresh orders; the query count is the same in every run.
 The reference is the same operation on a 10-line order in the same run: the counts must not grow with the
 order's size, only (by a constant few) with the number of changed lines.
@@ -31,9 +34,10 @@ django.setup()
 
 from oms.celery import app as celery_app  # noqa: E402
 
-# Measure the services, not e-mail delivery: outbox tasks go to an in-process broker nobody drains.
+# Measure the services, not e-mail delivery: outbox tasks are published to Redis, nobody drains them.
+REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6")
 celery_app.conf.task_always_eager = False
-celery_app.conf.broker_url = "memory://localhost/"
+celery_app.conf.broker_url = REDIS
 
 from decimal import Decimal  # noqa: E402
 
@@ -45,6 +49,7 @@ from catalog.services import stock_receive  # noqa: E402
 from oms.invariants import run_all  # noqa: E402
 from oms.models import ShopSettings  # noqa: E402
 from orders.models import Address, Channel, Customer, SplitReason  # noqa: E402
+from orders.services.cancel import order_cancel, order_line_cancel  # noqa: E402
 from orders.services.edit import EditChanges, order_edit_commit  # noqa: E402
 from orders.services.placement import LineInput, OrderInput, order_create  # noqa: E402
 from orders.services.split import order_split  # noqa: E402
@@ -93,6 +98,15 @@ def _split(order, changed: int):
     return lambda: order_split(order_id=order.pk, quantities={line.pk: 1 for line in lines}, reason=SplitReason.OTHER)
 
 
+def _line_cancel(order, changed: int):
+    line = order.lines.order_by("position").first()
+    return lambda: order_line_cancel(order_id=order.pk, line_id=line.pk, quantity=1)
+
+
+def _cancel(order, changed: int):
+    return lambda: order_cancel(order_id=order.pk)
+
+
 def _measure(fixtures: dict, operation, size: int, changed: int) -> tuple[float, int]:
     times, queries = [], set()
     for _ in range(REPEAT):
@@ -101,7 +115,7 @@ def _measure(fixtures: dict, operation, size: int, changed: int) -> tuple[float,
             started = time.perf_counter()
             call()
             times.append(time.perf_counter() - started)
-        queries.add(len(captured))
+        queries.add(sum(1 for q in captured.captured_queries if q["sql"] not in ("BEGIN", "COMMIT")))
     return statistics.median(times) * 1000, max(queries)
 
 
@@ -113,12 +127,18 @@ def main() -> int:
         print(f"{connection.vendor}, median of {REPEAT} runs, one transaction per operation\n")
         print(f"{'operation':<34}{'order lines':>12}{'ms':>10}{'queries':>10}")
         results = {}
-        for name, operation in (("edit: change quantity of", _edit), ("split: move part of", _split)):
-            for changed in CHANGED:
+        operations = (
+            ("edit: change quantity of", _edit, CHANGED),
+            ("split: move part of", _split, CHANGED),
+            ("line cancel: 1 unit of", _line_cancel, (1,)),
+            ("cancel the order, lines:", _cancel, (0,)),
+        )
+        for name, operation, counts in operations:
+            for changed in counts:
                 for size in SIZES:
                     ms, queries = _measure(fixtures, operation, size, changed)
                     results[(name, changed, size)] = queries
-                    label = f"{name} {changed} line{'s' if changed > 1 else ''}"
+                    label = f"{name} {changed} line{'s' if changed > 1 else ''}" if changed else f"{name} all"
                     print(f"{label:<34}{size:>12}{ms:>10.1f}{queries:>10}")
         broken = [(rule.name, rows[:3]) for rule, rows in run_all() if rows]
         print("\ninvariant rules:", broken or "all hold")

@@ -215,7 +215,6 @@ def _receive(rng: random.Random, product: Product, locations: list[StockLocation
             stock_receive(product=product, location=location, quantity=quantity, reason="Demo opening stock")
         level, _ = StockLevel.objects.get_or_create(product=product, location=location)
         level.reorder_point = reorder_point  # a setting of the level, not a stock change: no movement
-        level._change_reason = "Demo reorder point"
         level.save(update_fields=["reorder_point"])
 
 

@@ -15,7 +15,7 @@ def mark_existing_rendered(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0002_default_templates'),
+        ('notifications', '0003_order_cancelled_email'),
     ]
 
     operations = [

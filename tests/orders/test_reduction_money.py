@@ -20,6 +20,7 @@ from orders.services.expiry import reservations_expire
 from orders.services.payments import order_payment_record
 from orders.services.split import order_split
 from tests.factories import ProductFactory, stock
+from tests.outbox import outbox_work
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -136,6 +137,7 @@ def test_cancelling_every_unit_line_by_line_cancels_the_order_and_drops_shipping
     order_payment_record(order_id=order.pk, amount=D("14.95"), method="card")
     # when
     order_line_cancel(order_id=order.pk, line_id=line(order, "C").pk, quantity=2, reason="Out of stock")
+    outbox_work()  # after commit: the worker renders the e-mail and fans the webhook out
     # then: cancelled, nothing owed, 14.95 to refund
     order.refresh_from_db()
     assert (order.status, order.shipping_fee, order.total_gross) == (Order.Status.CANCELED, D("0.00"), D("0.00"))
@@ -156,6 +158,7 @@ def test_cancelling_a_paid_order_leaves_a_refund_due_and_says_so(place_order, pr
     order_payment_record(order_id=order.pk, amount=D("49.95"), method="card")
     # when
     order_cancel(order_id=order.pk, reason="Customer asked")
+    outbox_work()
     # then
     order.refresh_from_db()
     a = line(order, "A")
@@ -170,6 +173,7 @@ def test_cancelling_a_paid_order_leaves_a_refund_due_and_says_so(place_order, pr
 def test_an_unpaid_cancelled_order_is_unpaid_and_its_e_mail_mentions_no_refund(place_order, products):
     order = place_order([(products["C"], 1)])
     order_cancel(order_id=order.pk, reason="duplicate")
+    outbox_work()
     order.refresh_from_db()
     assert (order.payment_status, order.refund_due) == (P.UNPAID, D("0.00"))
     assert "refund" not in Message.objects.get(topic_id=order.pk, kind=EmailKind.ORDER_CANCELLED).body_text
@@ -181,6 +185,7 @@ def test_an_expired_reservation_sends_the_cancelled_e_mail_and_webhook(place_ord
     Order.objects.filter(pk=order.pk).update(reservation_expires_at=timezone.now() - timedelta(minutes=1))
     # when
     assert reservations_expire() == [order.number]
+    outbox_work()
     # then
     assert Message.objects.filter(topic_id=order.pk, kind=EmailKind.ORDER_CANCELLED).count() == 1
     assert WebhookDelivery.objects.filter(topic_id=order.pk, event_type="order.cancelled").count() == 1
@@ -206,6 +211,7 @@ def test_an_edit_that_lowers_the_total_below_what_was_paid_says_the_refund_in_it
     # when
     changes = EditChanges(quantities={line(order, "C").pk: 0})
     order_edit_commit(order_id=order.pk, changes=changes, base_version=order.version)
+    outbox_work()
     # then
     order.refresh_from_db()
     assert (order.payment_status, order.refund_due) == (P.REFUND_DUE, D("5.00"))

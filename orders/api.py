@@ -12,7 +12,7 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from .api_forms import validate_order_payload
-from .exceptions import OrderError, StockUnavailable
+from .exceptions import ExternalReferenceInUse, IdempotencyConflict, OrderError, StockUnavailable
 from .models import Channel, Order
 from .services.channel_import import order_import
 
@@ -110,6 +110,8 @@ def order_import_view(request):
         return _error(
             exc.http_status, exc.code, exc.message, details=_shortages_with_line_indexes(exc.details, payload["lines"])
         )
+    except (IdempotencyConflict, ExternalReferenceInUse) as exc:
+        return _error(exc.http_status, exc.code, exc.message, number=exc.details["number"])
     except OrderError as exc:
         return _error(exc.http_status, exc.code, exc.message, details=exc.details)
     return JsonResponse(order_json(order), status=201 if created else 200)

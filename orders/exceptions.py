@@ -41,3 +41,17 @@ class StaleOrder(OrderError):
 
     code = "stale_version"
     http_status = 409
+
+
+class IdempotencyConflict(OrderError):
+    """An import repeats an external id that was imported with a different body; `details` names the order."""
+
+    code = "idempotency_conflict"
+    http_status = 409
+
+
+class ExternalReferenceInUse(OrderError):
+    """An import's external id is the reference of an order staff entered by hand; `details` names it."""
+
+    code = "external_reference_in_use"
+    http_status = 409

@@ -5,7 +5,8 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 from simple_history.models import HistoricalRecords
@@ -53,13 +54,24 @@ class Channel(models.Model):
         return hashlib.sha256(token.encode()).hexdigest()
 
 
+def customer_email_key(email) -> models.Func:
+    """The normalised form of an e-mail address (trimmed, lower-case) that makes a customer unique."""
+    return Lower(Trim(email))
+
+
+class CustomerQuerySet(models.QuerySet):
+    def with_email(self, email: str) -> "CustomerQuerySet":
+        """The customer with this e-mail address in any case or padding, through the unique index's expression."""
+        return self.alias(email_key=customer_email_key("email")).filter(email_key=customer_email_key(Value(email)))
+
+
 class Customer(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="customer"
     )
     name = models.CharField(max_length=150)
     company = models.CharField(max_length=150, blank=True)
-    email = models.EmailField(db_index=True)
+    email = models.EmailField(help_text="One customer per address (case and spaces ignored).")
     phone = models.CharField(max_length=40, blank=True)
     is_wholesale = models.BooleanField(default=False)
     payment_terms = models.CharField(max_length=16, choices=PaymentTerms.choices, default=PaymentTerms.IMMEDIATE)
@@ -67,8 +79,17 @@ class Customer(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords(excluded_fields=["created_at"])
 
+    objects = CustomerQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                customer_email_key("email"),
+                name="customer_email_normalised_unique",
+                violation_error_message="A customer with this e-mail address already exists.",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.company})" if self.company else self.name
@@ -328,6 +349,28 @@ class Allocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} × line {self.line_id} @ {self.location_id}"
+
+
+class ChannelImport(models.Model):
+    """An order imported through the API: the channel's idempotency key (its external id) and the request.
+
+    Only these orders answer a repeated import; a draft typed with the same reference is not one of them.
+    `body_sha256` is the hash of the canonical request body, so a repeat with another body is refused.
+    """
+
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="imports")
+    external_id = models.CharField(max_length=100)
+    order = models.OneToOneField("Order", on_delete=models.PROTECT, related_name="channel_import")
+    body_sha256 = models.CharField(
+        max_length=64, blank=True, help_text="Empty for orders imported before request hashes were kept."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["channel", "external_id"], name="channel_import_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id}:{self.external_id}"
 
 
 class OrderPayment(models.Model):

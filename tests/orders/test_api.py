@@ -289,22 +289,44 @@ def test_other_methods_are_405(client, method):
     assert response["Allow"] == "POST"
 
 
+def _lose_the_race(monkeypatch):
+    """The next import's first lookup runs as if the first order were not committed yet."""
+    from orders.services import channel_import
+
+    lookups = iter([None])
+    real_repeat = channel_import._repeat
+    monkeypatch.setattr(channel_import, "_repeat", lambda *args: next(lookups, None) or real_repeat(*args))
+
+
 @pytest.mark.django_db
 def test_an_import_that_loses_the_race_returns_the_winners_order_and_leaves_nothing(
     post, product, location, monkeypatch
 ):
     # given: the first order exists, but the second request's lookup ran before it was committed
-    from orders.services import channel_import
-
     stock(product, location, 10)
     first = post(payload()).json()
-    lookups = iter([None])
-    real_existing = channel_import._existing
-    monkeypatch.setattr(channel_import, "_existing", lambda *args: next(lookups, None) or real_existing(*args))
-    # when
-    response = post(payload(customer={"email": "other@example.com", "name": "Other"}))
-    # then: the unique constraint turned the second insert away; its new customer was rolled back too
+    _lose_the_race(monkeypatch)
+    # when the same request arrives again
+    response = post(payload())
+    # then: the unique constraint turned the second insert away, and it answered as a repeat
     assert response.status_code == 200
     assert response.json()["number"] == first["number"]
+    assert (Order.objects.count(), Customer.objects.count()) == (1, 1)
+    assert StockLevel.objects.get(product=product).allocated == 2
+
+
+@pytest.mark.django_db
+def test_an_import_with_another_body_that_loses_the_race_is_a_conflict_and_leaves_nothing(
+    post, product, location, monkeypatch
+):
+    # given: the first order exists, but the second request's lookup ran before it was committed
+    stock(product, location, 10)
+    first = post(payload()).json()
+    _lose_the_race(monkeypatch)
+    # when a request with the same external id and another customer arrives
+    response = post(payload(customer={"email": "other@example.com", "name": "Other"}))
+    # then: 409 naming the first order; the second request's new customer was rolled back too
+    assert response.status_code == 409
+    assert (response.json()["error"], response.json()["number"]) == ("idempotency_conflict", first["number"])
     assert (Order.objects.count(), Customer.objects.count()) == (1, 1)
     assert StockLevel.objects.get(product=product).allocated == 2

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -22,13 +22,25 @@ from catalog.models import Product, StockLevel, StockLocation, StockMovement, Ta
 from catalog.services import stock_receive
 from oms.models import ShopSettings, User
 from oms.money import ZERO, quantize
+from orders.api_forms import validate_order_payload
 from orders.exceptions import OrderError
-from orders.models import Address, Channel, Customer, Order, OrderEvent, OrderPayment, PaymentTerms, SplitReason
+from orders.models import (
+    ADDRESS_PARTS,
+    Address,
+    Channel,
+    Customer,
+    Order,
+    OrderEvent,
+    OrderPayment,
+    PaymentTerms,
+    SplitReason,
+)
 from orders.services.cancel import order_cancel, order_line_cancel
+from orders.services.channel_import import order_import
 from orders.services.channels import channel_token_issue
 from orders.services.edit import CustomItem, EditChanges, order_edit_commit
 from orders.services.payments import order_payment_record
-from orders.services.placement import LineInput, OrderInput, order_create
+from orders.services.placement import LineInput, OrderInput, customer_default_address, order_create
 from orders.services.shipping import order_lines_ship
 from orders.services.split import order_split
 
@@ -338,10 +350,38 @@ def _run(plan: Plan, reference: str) -> Order:
         discount_amount=plan.discount,
         external_reference=reference,
     )
-    order = order_create(data=data, source=source, place=not plan.scenario.startswith("draft"))
+    if source == OrderEvent.Source.API and not plan.scenario.startswith("draft"):
+        order = _import(plan, reference)  # as the channel sends it: recorded for the API's idempotency
+    else:
+        order = order_create(data=data, source=source, place=not plan.scenario.startswith("draft"))
     order = STEPS[plan.scenario](order, plan) or order
     _backdate(order, plan.at)
     return order
+
+
+def _import(plan: Plan, reference: str) -> Order:
+    """An API channel's order, sent through the import service as the API receives it."""
+    address = customer_default_address(plan.customer, "billing")
+    lines = [
+        {"sku": line.product.sku, "quantity": line.quantity, "discount": str(line.discount_amount)}
+        if line.product
+        else {"name": line.name, "quantity": line.quantity, "unit_price": str(line.unit_price),
+              "tax_rate": str(line.tax_rate)}
+        for line in plan.lines
+    ]  # fmt: skip
+    payload, errors = validate_order_payload(
+        {
+            "external_id": reference,
+            "customer": {"email": plan.customer.email, "name": plan.customer.name},
+            "billing_address": {part: address.get(part) or "" for part in ADDRESS_PARTS},
+            "shipping_fee": str(plan.shipping_fee),
+            "discount": str(plan.discount),
+            "lines": lines,
+        }
+    )
+    if errors:
+        raise CommandError(f"Demo import {reference} is invalid: {errors}")
+    return order_import(channel=plan.channel, payload=payload)[0]
 
 
 def _pay(order: Order, plan: Plan, share: Decimal = Decimal("1")) -> Order:

@@ -331,6 +331,11 @@ class OrderLine(models.Model):
         return self.quantity - self.quantity_canceled
 
     @property
+    def is_removed(self) -> bool:
+        """Every unit cancelled: an edit removed the line, or all of it was cancelled. It stays on the order."""
+        return self.quantity_active == 0
+
+    @property
     def quantity_open(self) -> int:
         """Units still to ship: these are the units reserved in allocations."""
         return self.quantity - self.quantity_canceled - self.quantity_shipped

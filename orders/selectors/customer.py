@@ -8,6 +8,7 @@ order number reveals nothing about whether it exists.
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
@@ -67,6 +68,15 @@ class OrderRow:
     @property
     def status(self) -> CustomerStatus:
         return order_status_for_customer(self.order)
+
+    @cached_property
+    def live_lines(self) -> list[OrderLine]:
+        """The lines with units still on the order (the prefetched lines: no query)."""
+        return [line for line in self.order.lines.all() if not line.is_removed]
+
+    @cached_property
+    def removed_count(self) -> int:
+        return sum(1 for line in self.order.lines.all() if line.is_removed)
 
 
 @dataclass(frozen=True)

@@ -117,7 +117,7 @@ def test_order_page_of_an_edited_order_shows_the_current_version(customer_client
     html = customer_client.get(detail_url(order)).content.decode()
     # then
     assert "Updated 2 times" in html and "showing the current version" in html
-    qty_cell = html.split('data-label="Qty" class="num">')[1].split("<")[0]
+    qty_cell = html.split('data-label="Quantity" class="num"><strong>')[1].split("<")[0]
     assert qty_cell == "4"
     assert "EUR 50.00" in html  # 4 × 12.50
 

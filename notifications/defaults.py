@@ -4,6 +4,7 @@ Context (orders/notify.py order_email_context): order_number, customer_name, sho
 lines (name, sku, quantity, unit_price, gross), lines_gross, shipping, discount, total_tax,
 total_gross, currency, billing_address, shipping_address (lists of lines), refund_due (the amount owed
 back to the customer, empty when none), extra_note; free-text e-mails add subject and message.
+The password reset e-mail has only shop_name, email and reset_url.
 """
 
 _LINES_TEXT = (
@@ -86,5 +87,14 @@ DEFAULTS = {
         "body_text": "Dear {{ customer_name }},\n\n{{ message }}\n\nOrder: {{ order_number }}\n" + _SIGN_TEXT,
         "body_html": "<p>Dear {{ customer_name }},</p><p>{{ message|linebreaksbr }}</p>"
         "<p>Order: {{ order_number }}</p>" + _SIGN_HTML,
+    },
+    "password_reset": {
+        "subject": "Reset your password at {{ shop_name }}",
+        "body_text": "Hello,\n\nSomeone asked to reset the password of the {{ shop_name }} account for {{ email }}.\n"
+        "To choose a new password, open this link:\n\n{{ reset_url }}\n\n"
+        "If it was not you, ignore this e-mail: your password stays as it is.\n\n{{ shop_name }}\n",
+        "body_html": "<p>Hello,</p><p>Someone asked to reset the password of the {{ shop_name }} account for "
+        '{{ email }}.</p><p><a href="{{ reset_url }}">Choose a new password</a></p>'
+        "<p>If it was not you, ignore this e-mail: your password stays as it is.</p><p>{{ shop_name }}</p>",
     },
 }

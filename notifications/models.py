@@ -27,6 +27,7 @@ class EmailKind(models.TextChoices):
     RETURN_RECEIVED = "return_received", "Return received"
     REFUND_PAID = "refund_paid", "Refund paid"
     FREE_TEXT = "free_text", "Free text"
+    PASSWORD_RESET = "password_reset", "Password reset link"
 
 
 def webhook_event_type(kind: str) -> str:
@@ -34,8 +35,10 @@ def webhook_event_type(kind: str) -> str:
     return kind.replace("_", ".", 1)
 
 
-# Free-text e-mails are a conversation with the customer, not an event other systems subscribe to.
-WEBHOOK_EVENT_TYPES = [webhook_event_type(kind) for kind in EmailKind.values if kind != EmailKind.FREE_TEXT]
+# Free-text e-mails are a conversation with the customer, not an event other systems subscribe to; a password
+# reset is about the account (and its link is a secret), never sent to other systems.
+ACCOUNT_ONLY_KINDS = (EmailKind.FREE_TEXT, EmailKind.PASSWORD_RESET)
+WEBHOOK_EVENT_TYPES = [webhook_event_type(kind) for kind in EmailKind.values if kind not in ACCOUNT_ONLY_KINDS]
 
 
 class EmailTemplate(models.Model):

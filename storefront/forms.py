@@ -1,8 +1,13 @@
 """Sign-in and password-reset forms of the customer account: staff accounts are kept out of both."""
 
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
+from django.urls import reverse
 
+from notifications.models import EmailKind
+from notifications.services import email_enqueue
 from oms.login_throttle import ThrottledLoginMixin
 
 
@@ -30,3 +35,22 @@ class CustomerPasswordResetForm(PasswordResetForm):
     def get_users(self, email):
         # The shop's reset link must never become a way into a staff account.
         return (user for user in super().get_users(email) if not user.is_staff)
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, **kwargs):
+        """Through the outbox, like every customer e-mail: Django made the token, the message carries the link."""
+        path = reverse(
+            "storefront:password_reset_confirm", kwargs={"uidb64": context["uid"], "token": context["token"]}
+        )
+        with transaction.atomic():
+            email_enqueue(
+                kind=EmailKind.PASSWORD_RESET,
+                to=to_email,
+                context={
+                    "shop_name": context["shop_name"],
+                    "email": to_email,
+                    "reset_url": f"{settings.OMS_SITE_URL}{path}",
+                },
+                topic="account",
+                topic_id=context["user"].pk,
+                from_email=from_email or "",
+            )

@@ -8,8 +8,8 @@ order number reveals nothing about whether it exists.
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cached_property
 from decimal import Decimal
+from functools import cached_property
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, Q, QuerySet

@@ -4,6 +4,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from notifications.models import EmailKind, Message, WebhookDelivery
 from tests.factories import StaffFactory
 
 RESET_URL = reverse("storefront:password_reset")
@@ -14,14 +15,24 @@ def link_in(message) -> str:
 
 
 @pytest.mark.django_db
-def test_password_reset_mails_a_link_that_lets_the_customer_choose_a_new_password(client, customer_user, shop):
+def test_password_reset_mails_a_link_that_lets_the_customer_choose_a_new_password(
+    client, customer_user, shop, django_capture_on_commit_callbacks
+):
     # when: the customer asks for a link
-    response = client.post(RESET_URL, {"email": "ann@example.com"})
-    # then: one e-mail with the shop's name and a link
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(RESET_URL, {"email": "ann@example.com"})
+    # then: one e-mail with the shop's name and a link, sent through the outbox like every customer e-mail
     assert response.status_code == 302
     assert response["Location"] == reverse("storefront:password_reset_done")
+    queued = Message.objects.get()
+    assert (queued.kind, queued.to, queued.topic, queued.topic_id) == (
+        EmailKind.PASSWORD_RESET, "ann@example.com", "account", customer_user.pk,
+    )  # fmt: skip
+    assert queued.status == Message.Status.SENT
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
+    assert link_in(message) in queued.body_text and link_in(message) in queued.body_html
+    assert not WebhookDelivery.objects.exists()  # an account e-mail: no webhook carries the link
     assert message.to == ["ann@example.com"]
     assert message.subject == f"Reset your password at {shop.name}"
     # when: they open the link and save a new password
@@ -47,3 +58,4 @@ def test_password_reset_for_an_unknown_or_staff_address_sends_nothing_and_says_t
     # then
     assert [r["Location"] for r in responses] == [reverse("storefront:password_reset_done")] * 2
     assert mail.outbox == []
+    assert not Message.objects.exists()

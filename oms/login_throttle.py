@@ -7,7 +7,6 @@ HTTP 429 instead of django-axes' bare text page.
 """
 
 from django.conf import settings
-from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 
@@ -47,7 +46,3 @@ class ThrottledLoginMixin:
             if getattr(self.request, "axes_locked_out", False):
                 raise ValidationError(lockout_message(staff=self.staff_login), code="locked_out") from None
             raise
-
-
-class StaffLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
-    staff_login = True

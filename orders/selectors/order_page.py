@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 
 from notifications.models import Message
+from oms.money import quantize
 
 from ..models import Order, OrderEvent, OrderLine, OrderMemo
 
@@ -66,7 +67,7 @@ def order_page_for_staff(*, order: Order) -> OrderPage:
         order=order,
         lines=lines,
         customer_orders=stats["count"],
-        customer_lifetime=stats["lifetime"] or ZERO,
+        customer_lifetime=quantize(stats["lifetime"] or ZERO),  # SQLite sums decimals to 37.5
         family=_family(order),
         events=events,
         memos=memos,

@@ -183,7 +183,7 @@ def test_ten_parallel_orders_for_one_new_email_create_one_customer(product, loca
     assert ChannelImport.objects.count() == 10
 
 
-MIGRATION = "orders.migrations.0005_channel_import_customer_email"
+MIGRATION = "orders.migrations.0006_channel_import_customer_email"
 
 
 @pytest.mark.django_db

@@ -52,7 +52,7 @@ def test_an_email_whose_template_broke_shows_the_error_and_is_sent_after_the_fix
     row = page.locator(f"tr.email-row[data-message-id='{message.pk}']")
     # then: the message is there, failed, with the template's error and a Resend button
     assert "Failed" in row.locator(".email-status").inner_text()
-    assert "Template error" in row.locator(".errornote").inner_text()
+    assert "Template error" in row.locator(".email-error").inner_text()
     page.screenshot(path=os.environ.get("OMS_SCREENSHOT_DIR", "/tmp") + "/emails_failed.png", full_page=True)
     # when: the template is fixed and staff resend
     template = EmailTemplate.objects.get(kind="order_placed")

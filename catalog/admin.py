@@ -1,6 +1,7 @@
 from django.contrib import admin
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.core.exceptions import PermissionDenied
-from django.db.models import F
+from django.db.models import F, Sum
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -50,6 +51,44 @@ class StockLevelInline(TabularInline):
         return False
 
 
+class ProductAutocompleteJsonView(AutocompleteJsonView):
+    """The admin's autocomplete; product choices also say their price, tax rate and sellable stock.
+
+    So the order desk sees them while typing (and the draft form fills the line's price and tax with them).
+    Sellable stock is summed over the page's products in one query; other models are served unchanged.
+    """
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        self.sellable = {}
+        if self.model_admin.model is Product:
+            ids = [product.pk for product in context["object_list"]]
+            units = F("on_hand") - F("allocated") - F("quarantined")
+            rows = StockLevel.objects.filter(product_id__in=ids).values("product_id").annotate(units=Sum(units))
+            self.sellable = {row["product_id"]: row["units"] for row in rows}
+        return context
+
+    def serialize_result(self, obj, to_field_name):
+        result = super().serialize_result(obj, to_field_name)
+        if isinstance(obj, Product):
+            sellable = self.sellable.get(obj.pk, 0)
+            result.update(
+                text=f"{obj} — {obj.unit_price} · {sellable} in stock",
+                price=str(obj.unit_price),
+                tax_rate=f"{obj.tax_rate.rate:.2f}",
+                sellable=sellable,
+            )
+        return result
+
+
+def _autocomplete_view(request):
+    return ProductAutocompleteJsonView.as_view(admin_site=admin.site)(request)
+
+
+# The site's autocomplete URL serves every autocomplete field; this view only adds to product results.
+admin.site.autocomplete_view = _autocomplete_view
+
+
 @admin.register(Product)
 class ProductAdmin(ModelAdmin):
     list_display = ("sku", "name", "unit_price", "tax_rate", "active")
@@ -57,6 +96,9 @@ class ProductAdmin(ModelAdmin):
     list_select_related = ("tax_rate",)
     search_fields = ("sku", "name")  # also what the order line autocomplete searches
     inlines = (StockLevelInline,)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("tax_rate")  # the autocomplete shows each rate
 
 
 @admin.register(StockLevel)

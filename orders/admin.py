@@ -5,9 +5,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path
 from django.utils.html import format_html, format_html_join
+from django_countries import countries
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin, StackedInline, TabularInline
+from unfold.widgets import UnfoldAdminSelectWidget
 
+from catalog.models import TaxRate
 from oms import navigation
 from oms.money import ZERO
 
@@ -30,12 +33,22 @@ ADDRESS_HELP = (
     "Empty: the customer's default address. When you change the customer, an address that was the previous "
     "customer's default is replaced by the new customer's; an address you typed is kept."
 )
+# The draft form reads in the order of the work: who and where from, then the lines (the inline), then the
+# amounts with the running totals, then the addresses. Fieldsets marked "after-lines" come after the lines
+# (templates/admin/orders/order/change_form.html).
+AFTER_LINES = ("after-lines",)
 DRAFT_FIELDSETS = (
     (None, {"fields": ("customer", "channel", "external_reference", "payment_terms")}),
-    ("Billing address", {"fields": [f"billing_{f}" for f in ADDRESS_FIELDS], "description": ADDRESS_HELP}),
-    ("Shipping address", {"fields": [f"shipping_{f}" for f in ADDRESS_FIELDS], "description": ADDRESS_HELP}),
-    ("Amounts", {"fields": ("shipping_fee", "discount_amount")}),
-    (None, {"fields": ("memo",)}),
+    ("Amounts", {"fields": ("shipping_fee", "discount_amount"), "classes": AFTER_LINES}),
+    (
+        "Billing address",
+        {"fields": [f"billing_{f}" for f in ADDRESS_FIELDS], "description": ADDRESS_HELP, "classes": AFTER_LINES},
+    ),
+    (
+        "Shipping address",
+        {"fields": [f"shipping_{f}" for f in ADDRESS_FIELDS], "description": ADDRESS_HELP, "classes": AFTER_LINES},
+    ),
+    ("Customer's note", {"fields": ("memo",), "classes": AFTER_LINES}),
 )
 SUMMARY_FIELDS = ("number", "status", "payment_status", "fulfillment_status", "placed_at", "reservation_expires_at")
 TOTAL_FIELDS = (
@@ -73,6 +86,19 @@ PLACED_FIELDSETS = (
     ("Amounts", {"fields": ("currency", "prices_include_tax", "shipping_fee", "discount_amount", *TOTAL_FIELDS)}),
     (None, {"fields": ("memo",)}),
 )
+
+
+def tax_rate_select() -> UnfoldAdminSelectWidget:
+    """A line's tax rate, chosen from the shop's active rates; empty takes the product's rate."""
+    rates = TaxRate.objects.filter(active=True).order_by("-rate")
+    labels = ((f"{rate.rate:.2f}", f"{rate.rate.normalize():f}% · {rate.name}") for rate in rates)
+    choices = [("", "Product's rate"), *labels]
+    return UnfoldAdminSelectWidget(choices=choices)
+
+
+def country_select() -> UnfoldAdminSelectWidget:
+    """Countries by name (django-countries), stored as ISO codes; empty takes the customer's default address."""
+    return UnfoldAdminSelectWidget(choices=[("", "Customer's default"), *countries])
 
 
 def _is_draft(order) -> bool:
@@ -122,6 +148,12 @@ class OrderLineInline(TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("product")
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "tax_rate" and field is not None:
+            field.widget = tax_rate_select()  # the shop's rates, not a free number
+        return field
+
     def get_fields(self, request, obj=None):
         return self.draft_fields if _is_draft(obj) else self.placed_fields
 
@@ -160,12 +192,27 @@ class OrderAdmin(OrderListMixin, ModelAdmin):
     def get_queryset(self, request):
         return order_list_for_staff()
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name in ("billing_country", "shipping_country") and field is not None:
+            field.widget = country_select()
+        return field
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if "payment_terms" in form.base_fields:  # a declared field: give it unfold's select
+            terms = form.base_fields["payment_terms"]
+            terms.widget = UnfoldAdminSelectWidget(choices=terms.choices)
+        if "memo" in form.base_fields:
+            form.base_fields["memo"].label = "Note from the customer"
+        return form
+
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return DRAFT_FIELDSETS
         if _is_draft(obj):
             summary = ("Order", {"fields": (*SUMMARY_FIELDS[:2], "used_when_placed")})
-            return (summary, *DRAFT_FIELDSETS, ("Totals", {"fields": TOTAL_FIELDS}))
+            return (summary, *DRAFT_FIELDSETS, ("Saved totals", {"fields": TOTAL_FIELDS, "classes": AFTER_LINES}))
         return PLACED_FIELDSETS
 
     def get_readonly_fields(self, request, obj=None):

@@ -5,13 +5,16 @@ htmx every change re-renders only the workspace. The form carries the version th
 the commit is refused (StaleOrder) when someone else committed in between.
 """
 
+from django import forms
 from django.contrib import messages
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
-from catalog.models import Product
+from catalog.models import Product, TaxRate
 
 from ..exceptions import OrderError, OrderValidationError
+from ..models import OrderLine
 from ..services.edit import (
     CustomItem,
     EditChanges,
@@ -36,6 +39,31 @@ def _int(value, label: str) -> int:
         raise OrderValidationError(f"{label}: '{value}' is not a whole number.")
 
 
+def _new_product(post):
+    """The product to add: chosen in the autocomplete (its id), or typed as a SKU (plain form posts)."""
+    chosen, sku = post.get("new_product", "").strip(), post.get("new_sku", "").strip()
+    if chosen:
+        product = Product.objects.filter(pk=_int(chosen, "Product"), active=True).first()
+        if product is None:
+            raise OrderValidationError("That product is no longer for sale.")
+        return product
+    if sku:
+        product = Product.objects.filter(sku__iexact=sku, active=True).first()
+        if product is None:
+            raise OrderValidationError(f"No product for sale with SKU '{sku}'.")
+        return product
+    return None
+
+
+def product_autocomplete(admin_site):
+    """The same product autocomplete as the draft's lines (price and stock in each choice), named new_product."""
+    widget = AutocompleteSelect(OrderLine._meta.get_field("product"), admin_site, attrs={"aria-label": "Product"})
+    field = forms.ModelChoiceField(Product.objects.filter(active=True), required=False, widget=widget)
+    form = forms.Form(auto_id="%s")
+    form.fields["new_product"] = field
+    return form["new_product"], form.media
+
+
 def _changes_from_post(post, order, staged: EditChanges) -> EditChanges:
     """Read the workspace form: current lines, staged additions, and at most one new product or custom item."""
     changes = EditChanges()
@@ -55,10 +83,8 @@ def _changes_from_post(post, order, staged: EditChanges) -> EditChanges:
     fee = post.get("shipping_fee", "").strip()
     if fee and parse_decimal(fee, "Shipping fee") != order.shipping_fee:
         changes.shipping_fee = parse_decimal(fee, "Shipping fee")
-    if post.get("new_sku", "").strip():
-        product = Product.objects.filter(sku__iexact=post["new_sku"].strip(), active=True).first()
-        if product is None:
-            raise OrderValidationError(f"No product for sale with SKU '{post['new_sku'].strip()}'.")
+    product = _new_product(post)
+    if product is not None:
         changes.added[product.pk] = changes.added.get(product.pk, 0) + _int(post.get("new_qty") or 1, "Quantity")
     if post.get("custom_name", "").strip():
         changes.custom_items.append(
@@ -156,7 +182,14 @@ def edit_view(request, order, model_admin):
         order.refresh_from_db()
         if not request.htmx:
             return redirect("admin:orders_order_page", order.pk, SLUG)
-    context = {"order": order, **_workspace_context(order, staged)}
+    product_select, product_media = product_autocomplete(model_admin.admin_site)
+    context = {
+        "order": order,
+        **_workspace_context(order, staged),
+        "product_select": product_select,
+        "product_media": product_media,
+        "tax_rates": TaxRate.objects.filter(active=True).order_by("-rate"),
+    }
     if request.htmx:
         return TemplateResponse(request, "admin/orders/order/edit_workspace.html", context)
     return render_order_page(

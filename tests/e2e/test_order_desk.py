@@ -44,7 +44,7 @@ def test_a_clerk_enters_places_and_finds_a_manual_order(live_server, page, admin
     page.fill("#id_lines-1-name", "Gift wrapping")
     page.fill("#id_lines-1-quantity", "1")
     page.fill("#id_lines-1-unit_price", "3.00")
-    page.fill("#id_lines-1-tax_rate", "21")
+    page.select_option("#id_lines-1-tax_rate", "21.00")
     page.click("[name=_continue]")
     page.wait_for_selector("text=was added successfully")
     order = Order.objects.get()

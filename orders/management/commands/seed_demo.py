@@ -35,6 +35,7 @@ from orders.models import (
     PaymentTerms,
     SplitReason,
 )
+from orders.services.addresses import order_address_change
 from orders.services.cancel import order_cancel, order_line_cancel
 from orders.services.channel_import import order_import
 from orders.services.channels import channel_token_issue
@@ -440,9 +441,12 @@ def _edited(order: Order, plan: Plan) -> Order:
         quantities={line.pk: line.quantity_active + 1},
         custom_items=[CustomItem(name="Gift wrap", unit_price=Decimal("2.50"), tax_rate=Decimal("21.00"), quantity=1)],
     )
-    return order_edit_commit(
+    order = order_edit_commit(
         order_id=order.pk, changes=changes, base_version=order.version, note="Added at the customer's request"
     )
+    # The customer then asked for delivery at work: an address change, its own action (not a new version).
+    work = {**order.shipping_address(), "street": "Stationsplein 1", "postal_code": "3511 ED", "city": "Utrecht"}
+    return order_address_change(order_id=order.pk, actor=None, addresses={"shipping": work})
 
 
 def _split(order: Order, plan: Plan) -> Order:

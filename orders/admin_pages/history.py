@@ -1,6 +1,6 @@
 """History tab: the OrderEvent timeline (what happened and who did it) and the row history (which fields changed)."""
 
-from ..selectors.staff import order_events_for_staff, order_row_history_for_staff
+from ..selectors.staff import order_row_history_for_staff
 from . import OrderPage, register
 from .rendering import render_order_page
 
@@ -18,13 +18,12 @@ def readable(value) -> str:
 
 
 def _event_rows(order):
-    return [
-        {
-            "event": event,
-            "parameters": [(key.replace("_", " "), readable(value)) for key, value in event.parameters.items()],
-        }
-        for event in order_events_for_staff(order=order)
-    ]
+    """The timeline in sentences, newest first, as on the General tab (orders/admin_pages/timeline.py)."""
+    from ..selectors.order_page import order_timeline_for_staff
+    from .timeline import timeline
+
+    events, memos, messages = order_timeline_for_staff(order=order)
+    return timeline(events, memos=memos, messages=messages)
 
 
 def history_view(request, order, model_admin):

@@ -52,17 +52,22 @@ def _family(order: Order) -> list[Order]:
     return members if len(members) > 1 else []
 
 
+def order_timeline_for_staff(*, order: Order) -> tuple[list[OrderEvent], dict[int, OrderMemo], dict[int, Message]]:
+    """The order's events newest first (with actors), its memos and its e-mails by id: three queries."""
+    events = list(order.events.select_related("actor").order_by("-created_at", "-pk"))
+    memos = {memo.pk: memo for memo in OrderMemo.objects.filter(order=order).select_related("author")}
+    # Always one query (by the order's topic, indexed), also for an order without e-mails.
+    outbox = Message.objects.filter(topic="order", topic_id=order.pk).only("pk", "status", "kind", "to")
+    return events, memos, {message.pk: message for message in outbox}
+
+
 def order_page_for_staff(*, order: Order) -> OrderPage:
     """Everything the General tab shows of `order` (loaded with customer and channel)."""
     lines = list(order.lines.order_by("position", "pk"))
     stats = Order.objects.filter(customer_id=order.customer_id).exclude(status=Order.Status.DRAFT).aggregate(
         count=Count("pk"), lifetime=Sum("total_gross", filter=~Q(status=Order.Status.CANCELED))
     )  # fmt: skip
-    events = list(order.events.select_related("actor").order_by("-created_at", "-pk"))
-    memos = {memo.pk: memo for memo in OrderMemo.objects.filter(order=order).select_related("author")}
-    # Always one query (by the order's topic, indexed), also for an order without e-mails.
-    outbox = Message.objects.filter(topic="order", topic_id=order.pk).only("pk", "status", "kind", "to")
-    messages = {message.pk: message for message in outbox}
+    events, memos, messages = order_timeline_for_staff(order=order)
     return OrderPage(
         order=order,
         lines=lines,

@@ -120,4 +120,5 @@ def test_products_are_found_by_sku_for_the_autocomplete(client, desk, product):
         {"term": "mug", "app_label": "orders", "model_name": "orderline", "field_name": "product"},
     )
     # then
-    assert [r["text"] for r in response.json()["results"]] == ["MUG-1 · Mug"]
+    # (each product's choice also says its price and sellable stock: "MUG-1 · Mug — 12.50 · 0 in stock")
+    assert [r["text"].split(" — ")[0] for r in response.json()["results"]] == ["MUG-1 · Mug"]

@@ -252,6 +252,8 @@ def _plan(order: Order, changes: EditChanges) -> _Plan:
     for line_id, quantity in sorted(changes.quantities.items()):
         if line_id not in by_id:
             raise OrderValidationError(f"Order {order.number} has no line {line_id}.")
+        if quantity == by_id[line_id].quantity_active:
+            continue  # unchanged: the line is not touched, so never re-priced (orders/pricing.py rule 2)
         _set_quantity(by_id[line_id], quantity)
         touched.append(by_id[line_id])
     new = _new_lines(order, changes, position=max((line.position for line in lines), default=0))

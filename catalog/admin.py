@@ -8,11 +8,13 @@ from django.urls import path
 from unfold.admin import ModelAdmin, TabularInline
 
 from oms import navigation
+from oms.admin_lists import KeysetListMixin
 
 from . import services
 from .exceptions import CatalogError
 from .forms import StockAdjustForm, StockReceiveForm
 from .models import LowStockLevel, Product, StockLevel, StockLocation, StockMovement, TaxRate
+from .selectors import stock_movement_search
 
 COUNTERS = ("on_hand", "allocated", "quarantined", "sellable", "reorder_point")
 
@@ -150,8 +152,12 @@ class LowStockLevelAdmin(ModelAdmin):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(ModelAdmin):
-    """The ledger, read-only. Receipts and adjustments are entered through their own forms here."""
+class StockMovementAdmin(KeysetListMixin, ModelAdmin):
+    """The ledger, read-only. Receipts and adjustments are entered through their own forms here.
+
+    Millions of rows: pages by key with a capped count (oms/admin_lists.py); dates are a filter, not a
+    date hierarchy (which lists the years of every movement first).
+    """
 
     list_display = (
         "created_at",
@@ -164,11 +170,15 @@ class StockMovementAdmin(ModelAdmin):
         "reference",
         "actor",
     )
-    list_filter = ("kind", "level__location")
+    list_filter = ("kind", "level__location", "created_at")
     list_select_related = ("level__product", "level__location", "actor")
-    search_fields = ("level__product__sku", "level__product__name", "reference", "reason")
-    date_hierarchy = "created_at"
+    # Shows the search box; the search itself is catalog.selectors.stock_movement_search.
+    search_fields = ("reference", "level__product__sku", "level__product__name")
+    search_help_text = "Reference (an order number) or a product's SKU or name."
     change_list_template = "admin/catalog/stockmovement/change_list.html"
+
+    def get_search_results(self, request, queryset, search_term):
+        return stock_movement_search(queryset, search_term), False
 
     def has_add_permission(self, request):
         return False

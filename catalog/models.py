@@ -130,6 +130,8 @@ class StockMovement(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # The ledger list pages by key on (created_at, id) (oms/admin_lists.py).
+        indexes = [models.Index(fields=["created_at", "id"], name="stock_movement_list_idx")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.level_id}"

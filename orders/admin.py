@@ -12,6 +12,7 @@ from unfold.widgets import UnfoldAdminSelectWidget
 
 from catalog.models import TaxRate
 from oms import navigation
+from oms.admin_lists import KeysetListMixin
 from oms.money import ZERO
 
 from . import admin_pages
@@ -21,7 +22,7 @@ from .admin_pages.rendering import order_chrome
 from .exceptions import OrderError
 from .forms import DraftLineForm, DraftLineFormSet, DraftOrderForm
 from .models import Address, Channel, Customer, Order, OrderEvent, OrderLine, OrderPayment
-from .selectors.staff import ORDER_TABS, ORDER_TABS_BY_SLUG, order_list_for_staff, order_list_for_tab, order_tab_counts
+from .selectors.staff import ORDER_TABS, order_list_for_staff, order_list_for_tab, order_search, order_tab_counts
 from .services.channels import channel_token_issue
 from .services.drafts import draft_address_is_default, order_draft_save
 from .services.placement import order_place
@@ -116,9 +117,9 @@ class OrderTabFilter(admin.SimpleListFilter):
         return [(tab.slug, tab.label) for tab in ORDER_TABS]
 
     def queryset(self, request, queryset):
-        if self.value() in ORDER_TABS_BY_SLUG:
-            return order_list_for_tab(queryset, self.value())
-        return queryset
+        if self.value() is None:
+            return queryset
+        return order_list_for_tab(queryset, self.value())  # an unknown tab is a 404
 
 
 class OrderLineInline(TabularInline):
@@ -175,16 +176,18 @@ class OrderLineInline(TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(OrderListMixin, ModelAdmin):
+class OrderAdmin(KeysetListMixin, OrderListMixin, ModelAdmin):
+    """The order desk. The list pages by key and caps its counts (oms/admin_lists.py): no COUNT(*), no OFFSET."""
+
     form = DraftOrderForm
     inlines = (OrderLineInline,)
     autocomplete_fields = ("customer",)
     list_filter = (OrderTabFilter, "channel", "payment_status", "fulfillment_status", "placed_at")
     list_select_related = ("customer", "channel")
-    search_fields = ("number", "customer__name", "customer__email", "external_reference")
-    search_help_text = "Order number, customer name or e-mail, or the channel's reference."
+    # Shows the search box; the search itself is orders.selectors.staff.order_search (index lookups).
+    search_fields = ("number", "external_reference", "customer__name", "customer__company", "customer__email")
+    search_help_text = "Order number (#10150, 10150-1), channel reference, or customer name, company or e-mail."
     list_per_page = 50
-    show_full_result_count = False
     change_list_template = "admin/orders/order/change_list.html"
     list_before_template = "admin/orders/order/list_tabs.html"
     change_form_template = "admin/orders/order/change_form.html"
@@ -206,6 +209,9 @@ class OrderAdmin(OrderListMixin, ModelAdmin):
         if "memo" in form.base_fields:
             form.base_fields["memo"].label = "Note from the customer"
         return form
+
+    def get_search_results(self, request, queryset, search_term):
+        return order_search(queryset, search_term), False
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:

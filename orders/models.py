@@ -215,6 +215,37 @@ class Order(FSMModelMixin, models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # The staff list pages by key on (created_at, id): one index for all orders, one partial index per
+        # status tab with the tab's own condition (orders/selectors/staff.py ORDER_TABS; a test holds
+        # the two together), and one per customer for the storefront's list. PostgreSQL-only search
+        # indexes (trigram, prefix) are made by migration 0003.
+        indexes = [
+            models.Index(fields=["created_at", "id"], name="order_list_idx"),
+            models.Index(fields=["customer", "created_at", "id"], name="order_customer_list_idx"),
+            models.Index(fields=["created_at", "id"], condition=Q(status="draft"), name="order_tab_draft_idx"),
+            models.Index(
+                fields=["created_at", "id"],
+                condition=Q(status="placed", payment_status__in=["unpaid", "partially_paid"]),
+                name="order_tab_awaiting_pay_idx",
+            ),
+            models.Index(
+                fields=["created_at", "id"],
+                condition=Q(status="placed", fulfillment_status="unfulfilled")
+                & (Q(payment_status__in=["paid", "overpaid"]) | ~Q(payment_terms="immediate")),
+                name="order_tab_awaiting_ful_idx",
+            ),
+            models.Index(
+                fields=["created_at", "id"],
+                condition=Q(status="placed", fulfillment_status="partially_fulfilled"),
+                name="order_tab_part_shipped_idx",
+            ),
+            models.Index(
+                fields=["created_at", "id"],
+                condition=Q(status="placed", fulfillment_status="fulfilled"),
+                name="order_tab_shipped_idx",
+            ),
+            models.Index(fields=["created_at", "id"], condition=Q(status="canceled"), name="order_tab_cancelled_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["channel", "external_reference"],

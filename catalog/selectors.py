@@ -13,6 +13,6 @@ def stock_movement_search(queryset: QuerySet[StockMovement], term: str) -> Query
     if not term:
         return queryset
     levels = StockLevel.objects.filter(Q(product__sku__icontains=term) | Q(product__name__icontains=term))
-    by_product = StockMovement.objects.filter(level__in=levels.values("pk")).values("pk")
-    by_reference = StockMovement.objects.filter(reference=term).values("pk")
+    by_product = StockMovement.objects.filter(level__in=levels.order_by().values("pk")).order_by().values("pk")
+    by_reference = StockMovement.objects.filter(reference=term).order_by().values("pk")
     return queryset.filter(pk__in=by_product.union(by_reference))

@@ -16,6 +16,7 @@ common filter), and its pagination template is `admin/keyset_pagination.html`.
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from django.contrib.admin.options import ShowFacets
 from django.contrib.admin.views.main import ORDER_VAR, ChangeList
@@ -168,8 +169,8 @@ def keyset_page(queryset: QuerySet, *, field: str, descending: bool, cursor: Cur
     return KeysetPage(rows, newer, older, per_page, CappedCount(0))
 
 
-class KeysetChangeList(ChangeList):
-    """The admin changelist with keyset pages and a capped count (see the module docstring)."""
+class KeysetChangeListMixin:
+    """Keyset pages and a capped count for an admin changelist class (see the module docstring)."""
 
     def __init__(self, request, *args, **kwargs):
         self.cursor = Cursor.decode(request.GET.get(CURSOR_VAR))
@@ -230,6 +231,19 @@ class KeysetChangeList(ChangeList):
         return None if cursor is None else self.get_query_string({CURSOR_VAR: cursor.encode()})
 
 
+class KeysetChangeList(KeysetChangeListMixin, ChangeList):
+    pass
+
+
+@cache
+def _keyset_changelist_class(base: type) -> type:
+    return (
+        base
+        if issubclass(base, KeysetChangeListMixin)
+        else type(f"Keyset{base.__name__}", (KeysetChangeListMixin, base), {})
+    )
+
+
 class KeysetListMixin:
     """For a ModelAdmin: keyset pages on `keyset_field` (+ id), capped counts, no facet counts."""
 
@@ -238,7 +252,8 @@ class KeysetListMixin:
     show_facets = ShowFacets.NEVER  # facet counts are a COUNT per filter choice over the whole table
 
     def get_changelist(self, request, **kwargs):
-        return KeysetChangeList
+        # On top of whatever changelist the admin class uses (Django's, or an admin theme's subclass).
+        return _keyset_changelist_class(super().get_changelist(request, **kwargs))
 
     def get_sortable_by(self, request):
         return [name for name in self.get_list_display(request) if name == self.keyset_field]

@@ -93,8 +93,9 @@ def order_search(queryset: QuerySet[Order], term: str) -> QuerySet[Order]:
     customers = Customer.objects.filter(
         Q(name__icontains=term) | Q(company__icontains=term) | Q(email__icontains=term)
     ).values("pk")
-    by_customer = Order.objects.filter(customer__in=customers).values("pk")
-    by_reference = Order.objects.filter(external_reference__istartswith=term).values("pk")
+    # No ORDER BY inside a UNION (SQLite refuses it, and it means nothing there).
+    by_customer = Order.objects.filter(customer__in=customers).order_by().values("pk")
+    by_reference = Order.objects.filter(external_reference__istartswith=term).order_by().values("pk")
     return queryset.filter(pk__in=by_customer.union(by_reference))
 
 

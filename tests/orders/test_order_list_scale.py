@@ -263,3 +263,27 @@ def test_postgres_reads_each_tab_and_search_through_an_index(client, desk):
             assert "Seq Scan on orders_order" not in plan, (name, plan)
             assert "Seq Scan on orders_customer" not in plan, (name, plan)
         cursor.execute("RESET enable_seqscan; RESET enable_sort; RESET enable_bitmapscan")
+
+
+@pytest.mark.django_db
+def test_the_stock_ledger_pages_by_key_and_finds_a_reference_or_a_product(client, warehouse):
+    from catalog.models import StockMovement
+
+    # given
+    generate(orders=30, seed=12)
+    client.force_login(warehouse)
+    url = reverse("admin:catalog_stockmovement_changelist")
+    order = Order.objects.filter(status=Order.Status.PLACED).order_by("pk").first()
+    sku = order.lines.order_by("pk").first().sku
+    # when
+    first = client.get(url)
+    by_reference = client.get(url, {"q": order.number})
+    by_sku = client.get(url, {"q": sku.lower()})
+    # then
+    newest = list(StockMovement.objects.order_by("-created_at", "-id").values_list("pk", flat=True)[:100])
+    assert [m.pk for m in first.context["cl"].result_list] == newest
+    assert {m.pk for m in by_reference.context["cl"].result_list} == set(
+        StockMovement.objects.filter(reference=order.number).values_list("pk", flat=True)
+    )
+    found = by_sku.context["cl"].result_list
+    assert found and all(m.level.product.sku == sku for m in found)

@@ -189,10 +189,14 @@ class KeysetChangeListMixin:
         return super().get_query_string(new_params, remove)
 
     def _keyset(self) -> tuple[str, bool]:
+        """The key field and direction: newest first, unless the key's own column is sorted ascending."""
         field = self.model_admin.keyset_field
-        requested = self.params.get(ORDER_VAR, "")
-        ascending = bool(requested) and not requested.split(".")[0].startswith("-")
-        return field, not ascending
+        requested = self.params.get(ORDER_VAR, "").split(".")[0]
+        try:
+            column = self.list_display[int(requested.lstrip("-"))]
+        except (IndexError, ValueError):
+            return field, True
+        return field, not (column == field and not requested.startswith("-"))
 
     def get_ordering(self, request, queryset):
         field, descending = self._keyset()

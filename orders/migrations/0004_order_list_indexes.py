@@ -32,7 +32,7 @@ def drop_search_indexes(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0002_edit_split'),
+        ('orders', '0003_event_address_changed'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -212,7 +212,8 @@ class KeysetChangeListMixin:
         self.paginator = KeysetPage(page.rows, page.newer, page.older, page.per_page, count)
         self.result_list = page.rows
         self.result_count = count
-        self.full_result_count = None
+        # Unfiltered, the list's count is the total: the header says "122 orders", not "122 results (Show all)".
+        self.full_result_count = count if not (self.has_active_filters or self.query) else None
         self.show_full_result_count = False
         self.show_admin_actions = True
         self.can_show_all = False

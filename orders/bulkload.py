@@ -37,6 +37,7 @@ from catalog.models import Product, StockLevel, StockLocation, StockMovement, Ta
 from oms.models import ShopSettings
 from oms.money import ZERO, quantize
 
+from . import events
 from .exceptions import OrderValidationError
 from .models import (
     Address,
@@ -51,6 +52,7 @@ from .models import (
     SplitReason,
 )
 from .pricing import order_price
+from .services.locks import stock_lock
 from .services.placement import order_number_for
 
 S, P, F_ = Order.Status, Order.PaymentStatus, Order.FulfillmentStatus
@@ -337,8 +339,8 @@ def _plan(rng: random.Random, basket: Basket, on_terms: bool) -> Plan:
     r = rng.random()
     if r < 0.02:
         return Plan(S.DRAFT, P.UNPAID, 0)
-    if r < 0.08:
-        return Plan(S.CANCELED, P.UNPAID, 0)
+    if r < 0.08:  # cancelled; a third of them had been paid, which is now owed back
+        return Plan(S.CANCELED, P.REFUND_DUE if rng.random() < 0.3 else P.UNPAID, 0)
     n = len(basket.lines)
     ship = rng.random()
     shipped = n if ship < 0.5 else (rng.randrange(1, n) if ship < 0.56 and n > 1 else 0)
@@ -359,7 +361,8 @@ def _fulfilment(plan: Plan, basket: Basket) -> str:
 
 
 def _paid(plan: Plan, total: Decimal) -> Decimal:
-    if plan.payment == P.PAID:
+    """What the customer paid (for a refund due: the total before the order was cancelled)."""
+    if plan.payment in (P.PAID, P.REFUND_DUE):
         return total
     if plan.payment == P.PARTIALLY_PAID:
         return quantize(total / 2) if total > Decimal("0.01") else ZERO
@@ -397,8 +400,9 @@ def _write_order(writer: Writer, stage: Stage, o: OrderDraft, line_ids: list[int
             ("country", "NL"),
         )
     }
+    cancelled = plan.status == S.CANCELED  # every unit cancelled: nothing owed, not even shipping
     totals = {
-        f: getattr(b, f)
+        f: ZERO if cancelled else getattr(b, f)
         for f in (
             "shipping_fee",
             "discount_amount",
@@ -453,6 +457,23 @@ def _write_order(writer: Writer, stage: Stage, o: OrderDraft, line_ids: list[int
     _write_money_and_events(writer, stage, o, paid)
 
 
+def _line_amounts(line: OrderLine) -> dict:
+    return {
+        "quantity_canceled": 0,
+        "discount_amount": line.discount_amount,
+        "order_discount_share": line.order_discount_share,
+        "net": line.net,
+        "tax": line.tax,
+        "gross": line.gross,
+    }
+
+
+def _cancelled_line(line: OrderLine) -> dict:
+    """A line of a cancelled order: every unit cancelled, its discounts gone with them (orders.pricing)."""
+    return {"quantity_canceled": line.quantity, "discount_amount": ZERO, "order_discount_share": ZERO,
+            "net": ZERO, "tax": ZERO, "gross": ZERO}  # fmt: skip
+
+
 def _write_lines(writer: Writer, stage: Stage, o: OrderDraft, line_ids: list[int], rng: random.Random) -> None:
     """The lines, their allocations and the ledger rows the services would have written."""
     reserved, shipped = [], []
@@ -467,15 +488,10 @@ def _write_lines(writer: Writer, stage: Stage, o: OrderDraft, line_ids: list[int
             sku=line.sku,
             name=line.name,
             quantity=line.quantity,
-            quantity_canceled=0,
             quantity_shipped=quantity_shipped,
             unit_price=line.unit_price,
-            discount_amount=line.discount_amount,
-            order_discount_share=line.order_discount_share,
             tax_rate=line.tax_rate,
-            net=line.net,
-            tax=line.tax,
-            gross=line.gross,
+            **(_cancelled_line(line) if o.plan.status == S.CANCELED else _line_amounts(line)),
         )
         if o.plan.status == S.DRAFT:
             continue
@@ -521,15 +537,7 @@ def _movement(writer: Writer, level_id: int, kind: str, o: OrderDraft, at: datet
 
 
 def _event(writer: Writer, o: OrderDraft, type_: str, at: datetime, **parameters) -> None:
-    writer.add(
-        OrderEvent,
-        order_id=o.pk,
-        type=type_,
-        actor_id=None,
-        source=OrderEvent.Source.SYSTEM,
-        parameters=parameters,
-        created_at=at,
-    )
+    writer.add(OrderEvent, **events.order_event_row(order_id=o.pk, type_=type_, created_at=at, **parameters))
 
 
 def _write_stock_events(writer: Writer, stage: Stage, o: OrderDraft, reserved: list[dict], shipped: list[dict]) -> None:
@@ -614,7 +622,9 @@ def _receive(writer: Writer, stage: Stage, at: datetime) -> None:
     """One receipt per level covering what the orders shipped and still hold, plus spare stock; the
     levels' counters move by the same amounts as their ledger (under row locks, in primary-key order)."""
     touched = sorted(set(stage.allocated) | set(stage.shipped))
-    locked = {level.pk: level for level in StockLevel.objects.select_for_update().filter(pk__in=touched).order_by("pk")}
+    touched_set = set(touched)
+    products = {product_id for (product_id, _), level_id in stage.levels.items() if level_id in touched_set}
+    locked = {level.pk: level for level in stock_lock(product_ids=products).levels.values()}  # the one primitive
     for level_id in touched:
         received = stage.shipped[level_id] + stage.allocated[level_id] + SPARE_STOCK
         writer.add(

@@ -129,3 +129,16 @@ def order_email_queued_event(*, order, actor, source: str, kind: str, message_id
 def order_address_changed_event(*, order, actor, source, changes: dict):
     """`changes`: {"shipping": {"old": {...}, "new": {...}}, ...} for each address that changed."""
     return _record(order, Type.ADDRESS_CHANGED, actor=actor, source=source, changes=changes)
+
+
+def order_event_row(*, order_id: int, type_: str, created_at, source: str = OrderEvent.Source.SYSTEM, **parameters):
+    """An event as a plain row, for bulk loaders that write many at once (orders/bulkload.py): the same
+    fields as the recorders above give it, nothing saved here."""
+    return {
+        "order_id": order_id,
+        "type": type_,
+        "actor_id": None,
+        "source": source,
+        "parameters": parameters,
+        "created_at": created_at,
+    }

@@ -231,7 +231,7 @@ class Order(FSMModelMixin, models.Model):
             models.Index(
                 fields=["created_at", "id"],
                 condition=Q(status="placed", fulfillment_status="unfulfilled")
-                & (Q(payment_status__in=["paid", "overpaid"]) | ~Q(payment_terms="immediate")),
+                & (Q(payment_status__in=["paid", "refund_due"]) | ~Q(payment_terms="immediate")),
                 name="order_tab_awaiting_ful_idx",
             ),
             models.Index(
@@ -243,6 +243,9 @@ class Order(FSMModelMixin, models.Model):
                 fields=["created_at", "id"],
                 condition=Q(status="placed", fulfillment_status="fulfilled"),
                 name="order_tab_shipped_idx",
+            ),
+            models.Index(
+                fields=["created_at", "id"], condition=Q(payment_status="refund_due"), name="order_tab_refund_due_idx"
             ),
             models.Index(fields=["created_at", "id"], condition=Q(status="canceled"), name="order_tab_cancelled_idx"),
         ]

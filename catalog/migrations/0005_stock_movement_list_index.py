@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0003_stock_bins_and_auto_allocation'),
+        ('catalog', '0004_stock_level_history_dropped'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -32,7 +32,7 @@ def drop_search_indexes(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0004_payment_status_refund_due'),
+        ('orders', '0005_history_where_it_adds'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -20,6 +20,10 @@ def create_search_indexes(apps, schema_editor):
     schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     for name, target in SEARCH_INDEXES.items():
         schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {target}")
+    # Statistics of the new expressions at once: until autovacuum gathers them the planner guesses 0.5 % of
+    # the rows for UPPER(external_reference) = '…' and scans a million orders for one number (measured).
+    schema_editor.execute("ANALYZE orders_order")
+    schema_editor.execute("ANALYZE orders_customer")
 
 
 def drop_search_indexes(apps, schema_editor):

@@ -36,7 +36,7 @@ def drop_search_indexes(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0005_history_where_it_adds'),
+        ('orders', '0006_channel_import_customer_email'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -3,8 +3,9 @@
 Context (orders/notify.py order_email_context): order_number, customer_name, shop_name, account_url,
 lines (name, sku, quantity, unit_price, gross), lines_gross, shipping, discount, total_tax,
 total_gross, currency, billing_address, shipping_address (lists of lines), refund_due (the amount owed
-back to the customer, empty when none), extra_note; free-text e-mails add subject and message.
-The password reset e-mail has only shop_name, email and reset_url.
+back to the customer, empty when none), extra_note; free-text e-mails add subject and message;
+"payment received" adds payment (amount, method, reference, paid_on, balance_due, refund_due,
+balance_state: open, paid or refund_due). The password reset e-mail has only shop_name, email and reset_url.
 """
 
 _LINES_TEXT = (
@@ -68,7 +69,12 @@ DEFAULTS = {
     ),
     "payment_received": _kind(
         "Payment received for order {{ order_number }}",
-        "We have received your payment for order {{ order_number }}. Thank you.",
+        "We have received your payment of {{ currency }} {{ payment.amount }} for order {{ order_number }}"
+        " ({{ payment.method }}{% if payment.reference %}, reference {{ payment.reference }}{% endif %},"
+        " {{ payment.paid_on }}). Thank you. "
+        "{% if payment.balance_state == 'open' %}Still to pay: {{ currency }} {{ payment.balance_due }}."
+        "{% elif payment.balance_state == 'refund_due' %}That is {{ currency }} {{ payment.refund_due }} more than"
+        " the order total; we will pay it back to you.{% else %}Your order is now paid in full.{% endif %}",
         False,
     ),
     "shipment_sent": _kind(

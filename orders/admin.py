@@ -398,10 +398,10 @@ class ChannelAdmin(ModelAdmin):
 
 @admin.register(OrderPayment)
 class OrderPaymentAdmin(ModelAdmin):
-    """Payments as recorded; new ones come from the order's "Record payment" button."""
+    """Payments as recorded; new ones come from the order's "Record payment" button, reversals from its Payments tab."""
 
-    list_display = ("created_at", "order", "kind", "amount", "method", "reference", "actor")
-    list_filter = ("kind", "method")
+    list_display = ("paid_on", "order", "kind", "amount", "method", "reference", "reason", "actor", "created_at")
+    list_filter = ("kind", "method", "paid_on")
     list_select_related = ("order", "actor")
     search_fields = ("order__number", "reference")
 

@@ -87,15 +87,33 @@ def order_reservation_expired_event(*, order, hours):
     return _record(order, Type.RESERVATION_EXPIRED, source=OrderEvent.Source.BEAT, hours=hours)
 
 
-def order_payment_recorded_event(*, order, actor, source, amount, method, reference, balance):
+def order_payment_recorded_event(
+    *, order, actor, source, payment_id, amount, method, reference, paid_on, overpayment, balance
+):
     return _record(
         order,
         Type.PAYMENT_RECORDED,
         actor=actor,
         source=source,
+        payment_id=payment_id,
         amount=amount,
         method=method,
         reference=reference,
+        paid_on=paid_on,
+        overpayment=overpayment,
+        balance=balance,
+    )
+
+
+def order_payment_reversed_event(*, order, actor, source, payment_id, amount, reason, balance):
+    return _record(
+        order,
+        Type.PAYMENT_REVERSED,
+        actor=actor,
+        source=source,
+        payment_id=payment_id,
+        amount=amount,
+        reason=reason,
         balance=balance,
     )
 

@@ -1,11 +1,13 @@
 """Admin forms of the order desk. They parse and validate input; services do the work."""
 
+import uuid
 from decimal import Decimal
 
 from django import forms
+from django.utils import timezone
 
 from .exceptions import OrderValidationError
-from .models import ADDRESS_PARTS, Order, OrderLine, PaymentTerms
+from .models import ADDRESS_PARTS, PAYMENT_AMOUNT_MAX, Order, OrderLine, PaymentMethod, PaymentTerms
 from .pricing import validate_amounts
 
 ZERO = Decimal("0.00")
@@ -116,9 +118,42 @@ class OrderCancelForm(forms.Form):
 
 
 class PaymentRecordForm(forms.Form):
-    amount = forms.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
-    method = forms.CharField(max_length=40, help_text="e.g. bank transfer, card, cash")
-    reference = forms.CharField(max_length=100, required=False)
+    """Record payment. `idempotency_key` is a hidden token made when the form is shown: submitting the same
+    form twice (double click, back and resubmit) records one payment."""
+
+    amount = forms.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal("0.01"), max_value=PAYMENT_AMOUNT_MAX
+    )
+    paid_on = forms.DateField(
+        label="Payment date", widget=forms.DateInput(attrs={"type": "date"}), help_text="The day the money arrived."
+    )
+    method = forms.ChoiceField(choices=[("", "---------"), *PaymentMethod.choices])
+    reference = forms.CharField(
+        max_length=100, required=False, help_text="Bank statement line, card terminal receipt or provider reference."
+    )
+    overpayment = forms.BooleanField(
+        required=False,
+        label="Overpayment",
+        help_text="Tick to record more than the balance due; the difference is then owed back to the customer.",
+    )
+    idempotency_key = forms.CharField(max_length=64, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["paid_on"].initial = timezone.localdate()
+        self.fields["idempotency_key"].initial = uuid.uuid4().hex
+
+    def service_arguments(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["allow_overpayment"] = data.pop("overpayment")
+        return data
+
+
+class PaymentReverseForm(forms.Form):
+    payment = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        max_length=200, widget=forms.TextInput(attrs={"size": 60}), help_text="Shown in the order's history."
+    )
 
 
 class LineCancelForm(forms.Form):

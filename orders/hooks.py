@@ -48,6 +48,7 @@ OPERATIONS: dict[str, tuple[str, str]] = {
     "edit": ("orders.edit_order", "edit orders"),
     "split": ("orders.split_order", "split orders"),
     "payment": ("orders.record_payment", "record payments"),
+    "payment_reverse": ("orders.reverse_payment", "reverse payments"),
     "ship": ("orders.change_order", "ship orders"),  # until fulfilment brings its own permission
     "address_change": ("orders.change_order", "change order addresses"),
     "invoice": ("orders.change_order", "invoice orders"),

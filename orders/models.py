@@ -412,19 +412,45 @@ class ChannelImport(models.Model):
         return f"{self.channel_id}:{self.external_id}"
 
 
+class PaymentMethod(models.TextChoices):
+    BANK_TRANSFER = "bank_transfer", "Bank transfer"
+    CARD = "card", "Card"
+    CASH = "cash", "Cash"
+    OTHER = "other", "Other"
+
+
+PAYMENT_AMOUNT_MAX = Decimal("9999999999.99")  # the largest amount a money column (12 digits, 2 places) holds
+
+
 class OrderPayment(models.Model):
-    """Money received for an order. Split transfers move paid money between orders of one family."""
+    """Money received for an order, as signed rows whose sum is the order's `amount_paid`.
+
+    - payment: money received (> 0), with its date, method and reference. `idempotency_key` (the admin
+      form's per-submission token, or a provider's transaction id) makes a repeated submission record
+      nothing new.
+    - reversal: takes back one mistaken payment (< 0, the same amount), with a reason; `reverses` is
+      one-to-one, so a payment is reversed at most once. Rows are never deleted or changed.
+    - transfer_in / transfer_out: a split moves paid money between the orders of one family.
+    Invoicing will add a nullable `invoice` foreign key to say which invoice a payment settles.
+    """
 
     class Kind(models.TextChoices):
         PAYMENT = "payment", "Payment"
+        REVERSAL = "reversal", "Reversal"
         TRANSFER_IN = "transfer_in", "Transferred in (split)"
         TRANSFER_OUT = "transfer_out", "Transferred out (split)"
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.PAYMENT)
     amount = money_field()
-    method = models.CharField(max_length=40, blank=True)
-    reference = models.CharField(max_length=100, blank=True)
+    paid_on = models.DateField(default=timezone.localdate, help_text="The day the money was received.")
+    method = models.CharField(max_length=40, choices=PaymentMethod.choices, blank=True)
+    reference = models.CharField(max_length=100, blank=True, help_text="Bank statement or provider reference.")
+    idempotency_key = models.CharField(max_length=64, blank=True, editable=False)
+    reverses = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversal", editable=False
+    )
+    reason = models.CharField(max_length=200, blank=True, help_text="Why a payment was reversed.")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -432,6 +458,19 @@ class OrderPayment(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["idempotency_key"], condition=~Q(idempotency_key=""), name="payment_idempotency_key_unique"
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="payment", amount__gt=0, reverses__isnull=True))
+                | (Q(kind="reversal", amount__lt=0, reverses__isnull=False))
+                | Q(kind="transfer_in", amount__gt=0, reverses__isnull=True)
+                | Q(kind="transfer_out", amount__lt=0, reverses__isnull=True),
+                name="payment_sign_follows_kind",
+            ),
+        ]
+        permissions = [("reverse_payment", "Can reverse payments")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount}"
@@ -453,6 +492,7 @@ class OrderEvent(models.Model):
         LINE_CANCELED = "line_canceled", "Line cancelled"
         RESERVATION_EXPIRED = "reservation_expired", "Reservation expired"
         PAYMENT_RECORDED = "payment_recorded", "Payment recorded"
+        PAYMENT_REVERSED = "payment_reversed", "Payment reversed"
         SHIPPED = "shipped", "Shipped"
         INVOICED = "invoiced", "Invoiced"
         RETURNED = "returned", "Returned"

@@ -84,6 +84,7 @@ def _webhook_payload(order: Order, kind: str, context: dict) -> dict:
         "currency": context["currency"],
         "total_gross": context["total_gross"],
         "lines": context["lines"],
+        **({"payment": context["payment"]} if "payment" in context else {}),
     }
 
 

@@ -66,6 +66,12 @@ def _payment(order: Order) -> str | None:
     return None
 
 
+def _payment_reverse(order: Order) -> str | None:
+    if order.status == S.DRAFT:
+        return f"Order {order.number} is a draft; it has no payments to reverse."
+    return None
+
+
 def _ship(order: Order) -> str | None:
     if order.status != S.PLACED:
         return f"{_is(order)} and cannot ship."
@@ -100,6 +106,7 @@ STATE_CHECKS = {
     "edit": _edit,
     "split": _split,
     "payment": _payment,
+    "payment_reverse": _payment_reverse,
     "ship": _ship,
     "address_change": _address_change,
 }

@@ -20,6 +20,7 @@ from orders.models import (
     OrderEvent,
     OrderLine,
     OrderPayment,
+    PaymentMethod,
     PaymentTerms,
 )
 
@@ -69,6 +70,17 @@ def assert_orders_in_every_state_and_channel() -> None:
     assert (dates.last() - dates.first()).days >= 60  # spread over the last 90 days
 
 
+def assert_payments_with_methods_and_a_reversal() -> None:
+    payments = OrderPayment.objects.filter(kind=OrderPayment.Kind.PAYMENT)
+    assert set(payments.values_list("method", flat=True)) == set(PaymentMethod.values)
+    assert not payments.filter(reference="").exists()
+    reversals = OrderPayment.objects.filter(kind=OrderPayment.Kind.REVERSAL).select_related("reverses", "order")
+    assert len(reversals) == 3
+    for reversal in reversals:
+        assert reversal.reason and reversal.amount == -reversal.reverses.amount
+        assert reversal.order.payment_status == Order.PaymentStatus.PAID  # paid by card after the reversal
+
+
 def assert_stock_matches_ledger_and_orders() -> None:
     for level in StockLevel.objects.annotate(
         on_hand_sum=Sum("movements__on_hand_delta"), allocated_sum=Sum("movements__allocated_delta")
@@ -89,6 +101,7 @@ def test_seed_demo_builds_a_consistent_demo_shop_with_every_state_and_a_second_r
     # then the shop, catalogue, customers and orders are there, in every state and channel
     assert_shop_catalogue_and_customers()
     assert_orders_in_every_state_and_channel()
+    assert_payments_with_methods_and_a_reversal()
     # and the stock agrees with its ledger and the orders, and every registered invariant holds
     assert_stock_matches_ledger_and_orders()
     assert [(rule.name, rows) for rule, rows in run_all() if rows] == []

@@ -1,4 +1,4 @@
-"""Action pages behind the order's buttons: place, cancel, record payment. Each calls one service.
+"""Action pages behind the order's buttons: place, cancel (record payment: payments.py). Each calls one service.
 
 The registry wrapper in OrderAdmin has checked the page's permission (403) before these views run.
 """
@@ -8,10 +8,9 @@ from django.shortcuts import redirect
 
 from .. import hooks
 from ..exceptions import OrderError
-from ..forms import OrderCancelForm, PaymentRecordForm
+from ..forms import OrderCancelForm
 from ..models import OrderEvent
 from ..services.cancel import order_cancel
-from ..services.payments import order_payment_record
 from ..services.placement import order_place
 from . import OrderPage, register
 from .rendering import render_order_page
@@ -92,32 +91,9 @@ def cancel_view(request, order, model_admin):
     )
 
 
-def payment_view(request, order, model_admin):
-    if request.method == "GET" and (refused := _refused(request, order, "payment")):
-        return refused
-    form = PaymentRecordForm(request.POST or None, initial={"amount": order.balance_due})
-    paid = request.method == "POST" and form.is_valid()
-    if paid and _run(request, order, order_payment_record, "The payment was recorded.", **form.cleaned_data):
-        return _to_general(order)
-    return render_order_page(
-        request,
-        order,
-        model_admin,
-        slug="payment",
-        title="Record payment",
-        template="admin/orders/order/action_form.html",
-        context={
-            "form": form,
-            "submit": "Record payment",
-            "intro": f"Balance due: {order.currency} {order.balance_due}.",
-        },
-    )
-
-
 for _slug, _label, _view, _operation, _position in (
     ("place", "Place order", place_view, "place", 10),
     ("cancel", "Cancel order", cancel_view, "cancel", 20),
-    ("payment", "Record payment", payment_view, "payment", 30),
 ):
     register(
         OrderPage(

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from notifications.models import EmailKind, Message
 
-from ..models import OrderEvent, SplitReason
+from ..models import OrderEvent, PaymentMethod, SplitReason
 
 T = OrderEvent.Type
 SOURCE_NAMES = {"system": "The system", "beat": "The scheduler", "api": "The channel", "storefront": "The customer"}
@@ -19,6 +19,10 @@ EMAIL_STATUS = {
     Message.Status.PENDING: "queued for",
     Message.Status.SENDING: "being sent to",
 }
+
+
+def _method(code: str) -> str:
+    return dict(PaymentMethod.choices).get(code, code).lower()
 
 
 def who(event: OrderEvent) -> str:
@@ -143,8 +147,13 @@ SENTENCES: dict[str, Callable] = {
     ),
     T.PAYMENT_RECORDED: lambda e, c: (
         f"{who(e)} recorded a payment of {e.parameters.get('amount')}"
-        + (f" by {e.parameters['method']}" if e.parameters.get("method") else "")
-        + (f" (reference {e.parameters['reference']})" if e.parameters.get("reference") else ""),
+        + (f" by {_method(e.parameters['method'])}" if e.parameters.get("method") else "")
+        + (f" (reference {e.parameters['reference']})" if e.parameters.get("reference") else "")
+        + (" as an overpayment" if e.parameters.get("overpayment") else ""),
+        [f"Balance after: {e.parameters['balance']}"] if e.parameters.get("balance") is not None else [],
+    ),
+    T.PAYMENT_REVERSED: lambda e, c: (
+        f"{who(e)} reversed the payment of {e.parameters.get('amount')}: {e.parameters.get('reason')}",
         [f"Balance after: {e.parameters['balance']}"] if e.parameters.get("balance") is not None else [],
     ),
     T.SHIPPED: lambda e, c: (

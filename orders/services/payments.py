@@ -1,46 +1,286 @@
-"""Money received for orders (invoicing will record its payments through here)."""
+"""Money received for orders: record a payment, reverse a mistaken one (invoicing will record through here).
 
-from decimal import Decimal
+Rules, for every path:
+- An order's `amount_paid` is always the sum of its payment rows; rows are never changed or deleted.
+- Recording is idempotent: a submission carries a key (the admin form's hidden token, or a provider's
+  transaction id). A key seen before records nothing and returns the first payment; a unique index
+  backs this when two requests race.
+- A payment is at most the balance due unless staff tick "overpayment"; the order then shows the
+  refund due that results. Payments need a placed order.
+- A payment is dated (default today, never in the future, never before the order was created), has a
+  method from `PaymentMethod` and an optional reference.
+- A mistaken payment is reversed once, by a reversal row of the opposite amount with a reason. A
+  reversal may not take the order's paid amount below zero (part of the payment moved to a split
+  order: reverse there first). Reversing does not restart an expired reservation clock.
+"""
 
-from django.db import transaction
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
 
-from oms.money import quantize
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from notifications.models import EmailKind
+from oms.money import ZERO, quantize
 
 from .. import events, hooks
-from ..exceptions import OrderValidationError
-from ..models import OrderEvent, OrderPayment
+from ..exceptions import InvalidTransition, OrderNotFound, OrderValidationError
+from ..models import PAYMENT_AMOUNT_MAX, Order, OrderEvent, OrderPayment, PaymentMethod
+from ..notify import order_notify
 from .locks import order_lock
 from .status import order_statuses_refresh
 
 Source = OrderEvent.Source
+Kind = OrderPayment.Kind
+REVERSED_WEBHOOK_KIND = "payment_reversed"  # webhook "payment.reversed"; the customer gets no e-mail
+
+
+def _refuse(field: str, message: str) -> OrderValidationError:
+    return OrderValidationError(message, details={"field": field})
+
+
+def payment_amount_clean(value) -> Decimal:
+    """A positive amount in cents that fits the money column; anything else is refused naming the field."""
+    try:
+        amount = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
+    except (InvalidOperation, ValueError):
+        raise _refuse("amount", "Amount: enter a number such as 25.00.") from None
+    if not amount.is_finite():
+        raise _refuse("amount", "Amount: enter a number such as 25.00 (not NaN or Infinity).")
+    if amount > PAYMENT_AMOUNT_MAX:
+        raise _refuse("amount", f"Amount: at most {PAYMENT_AMOUNT_MAX}.")
+    amount = quantize(amount)
+    if amount <= ZERO:
+        raise _refuse("amount", "Amount: a payment must be at least 0.01.")
+    return amount
+
+
+@dataclass(frozen=True)
+class PaymentInput:
+    """One submission of a payment, checked field by field (`clean`) before any row is locked."""
+
+    amount: Decimal
+    method: str
+    reference: str = ""
+    paid_on: date | None = None
+    idempotency_key: str = ""
+    allow_overpayment: bool = False
+
+    def clean(self) -> "PaymentInput":
+        if self.method not in PaymentMethod.values:
+            raise _refuse("method", f"Method: choose one of {', '.join(PaymentMethod.labels).lower()}.")
+        reference = (self.reference or "").strip()
+        if len(reference) > 100 or any(ord(c) < 32 or ord(c) == 127 for c in reference):
+            raise _refuse("reference", "Reference: at most 100 characters, no control characters.")
+        if len(self.idempotency_key) > 64:
+            raise _refuse("idempotency_key", "Idempotency key: at most 64 characters.")
+        paid_on = self.paid_on or timezone.localdate()
+        if paid_on > timezone.localdate():
+            raise _refuse("paid_on", "Payment date: cannot be in the future.")
+        return PaymentInput(
+            amount=payment_amount_clean(self.amount),
+            method=self.method,
+            reference=reference,
+            paid_on=paid_on,
+            idempotency_key=self.idempotency_key,
+            allow_overpayment=self.allow_overpayment,
+        )
+
+
+def _replay(key: str, order_id: int, amount: Decimal) -> OrderPayment | None:
+    """The payment an earlier submission with this key recorded, or None; a different payment is refused."""
+    if not key:
+        return None
+    earlier = OrderPayment.objects.filter(idempotency_key=key).first()
+    if earlier is None:
+        return None
+    if (earlier.order_id, earlier.amount) != (order_id, amount):
+        raise _refuse("idempotency_key", "This submission was already used for a different payment.")
+    earlier.replayed = True
+    return earlier
+
+
+def _check_payable(order: Order, data: PaymentInput) -> None:
+    """What the state check (`orders.rules`, run by the lock) does not know: the date and the balance."""
+    if data.paid_on < timezone.localdate(order.created_at):
+        raise _refuse("paid_on", f"Payment date: cannot be before the order ({timezone.localdate(order.created_at)}).")
+    if data.amount > order.balance_due and not data.allow_overpayment:
+        due = max(order.balance_due, ZERO)
+        raise _refuse(
+            "amount",
+            f"Amount: {order.currency} {data.amount} is more than the balance due ({order.currency} {due}). "
+            "Tick “overpayment” to record it anyway; the difference is then owed back to the customer.",
+        )
+
+
+def _payment_context(order: Order, payment: OrderPayment) -> dict:
+    balance = order.balance_due
+    state = "open" if balance > 0 else ("refund_due" if balance < 0 else "paid")
+    return {
+        "payment_id": payment.pk,
+        "kind": payment.kind,
+        "amount": str(payment.amount),
+        "method": payment.get_method_display() if payment.method else "",
+        "method_code": payment.method,
+        "reference": payment.reference,
+        "paid_on": payment.paid_on.isoformat(),
+        "reason": payment.reason,
+        "amount_paid": str(order.amount_paid),
+        "balance_due": str(max(balance, ZERO)),
+        "refund_due": str(max(-balance, ZERO)),
+        "balance_state": state,
+    }
+
+
+def _apply(order: Order, delta: Decimal) -> None:
+    order.amount_paid += delta
+    changed = order_statuses_refresh(order, list(order.lines.all()))
+    if order.payment_status not in (Order.PaymentStatus.PAID, Order.PaymentStatus.REFUND_DUE) and order.paid_at:
+        order.paid_at = None  # a reversal took the order back below its total
+        changed.append("paid_at")
+    order.save(update_fields=["amount_paid", *dict.fromkeys(changed), "updated_at"])
 
 
 @transaction.atomic
 def order_payment_record(
-    *, order_id: int, amount: Decimal, method: str, reference: str = "", actor=None, source: str = Source.ADMIN
+    *,
+    order_id: int,
+    amount: Decimal,
+    method: str,
+    reference: str = "",
+    paid_on: date | None = None,
+    idempotency_key: str = "",
+    allow_overpayment: bool = False,
+    actor=None,
+    source: str = Source.ADMIN,
 ) -> OrderPayment:
-    """Record a payment; the payment status follows, and a paid order stops its reservation clock.
+    """Record a payment received for a placed order.
 
-    Lock: `order_lock(operation="payment")`, the order with its family root (no stock). Refuses with the
-    "payment" state check or a guard's sentence (InvalidTransition) and a non-positive amount
-    (OrderValidationError), changing nothing. Side effects: PAYMENT_RECORDED event, the "payment" hooks.
+    Lock: `order_lock(operation="payment")`, the order with its family root (no stock); the state check
+    and guards refuse there (InvalidTransition). Transitions: payment status (partly paid, paid,
+    refund due), a paid order stops its reservation clock. Side effects: a payment row, a
+    payment_recorded event, the "payment received" e-mail and `payment.received` webhook via the outbox,
+    the "payment" hooks. A key seen before returns the first payment (`payment.replayed` is True) and changes nothing.
+    Refusals (OrderValidationError with `details["field"]`) change nothing.
     """
-    amount = quantize(Decimal(amount))
-    if amount <= 0:
-        raise OrderValidationError("A payment must be a positive amount.")
-    order = order_lock(order_id, operation="payment", change=amount, actor=actor).order
-    payment = OrderPayment.objects.create(order=order, amount=amount, method=method, reference=reference, actor=actor)
-    order.amount_paid += amount
-    changed = order_statuses_refresh(order, list(order.lines.all()))
-    order.save(update_fields=["amount_paid", *changed, "updated_at"])
+    data = PaymentInput(
+        amount=amount,
+        method=method,
+        reference=reference,
+        paid_on=paid_on,
+        idempotency_key=idempotency_key,
+        allow_overpayment=allow_overpayment,
+    ).clean()
+    replay = _replay(data.idempotency_key, order_id, data.amount)
+    if replay:
+        return replay
+    try:
+        order = order_lock(order_id, operation="payment", change=data.amount, actor=actor).order
+    except Order.DoesNotExist:
+        raise OrderNotFound(f"Order {order_id} does not exist.") from None
+    replay = _replay(data.idempotency_key, order_id, data.amount)  # the racing request committed first
+    if replay:
+        return replay
+    _check_payable(order, data)
+    payment = _payment_create(order, data, actor)
+    if payment.replayed:
+        return payment
+    _apply(order, data.amount)
+    context = _payment_context(order, payment)
     events.order_payment_recorded_event(
         order=order,
         actor=actor,
         source=source,
-        amount=amount,
-        method=method,
-        reference=reference,
+        payment_id=payment.pk,
+        amount=data.amount,
+        method=data.method,
+        reference=data.reference,
+        paid_on=data.paid_on,
+        overpayment=order.balance_due < 0,
         balance=order.balance_due,
+    )
+    order_notify(
+        order=order, kind=EmailKind.PAYMENT_RECEIVED, actor=actor, source=source, extra_context={"payment": context}
     )
     hooks.run_hooks(hooks.HookContext("payment", order, actor=actor, change=payment))
     return payment
+
+
+def _payment_create(order: Order, data: PaymentInput, actor) -> OrderPayment:
+    """Insert the row; if the same key won a race on another connection, return that payment instead."""
+    try:
+        with transaction.atomic():
+            payment = OrderPayment.objects.create(
+                order=order,
+                kind=Kind.PAYMENT,
+                amount=data.amount,
+                paid_on=data.paid_on,
+                method=data.method,
+                reference=data.reference,
+                idempotency_key=data.idempotency_key,
+                actor=actor,
+            )
+    except IntegrityError:
+        replay = _replay(data.idempotency_key, order.pk, data.amount)
+        if replay is None:
+            raise
+        return replay
+    payment.replayed = False
+    return payment
+
+
+def _reversible(order: Order, payment: OrderPayment) -> None:
+    if payment.kind != Kind.PAYMENT:
+        raise InvalidTransition(f"Only a payment can be reversed, not a {payment.get_kind_display().lower()} row.")
+    if OrderPayment.objects.filter(reverses=payment).exists():
+        raise InvalidTransition(f"Payment {payment.pk} was already reversed.")
+    if order.amount_paid < payment.amount:
+        raise InvalidTransition(
+            f"Order {order.number} holds {order.currency} {order.amount_paid} of this {payment.amount} payment "
+            "(the rest moved to a split order); reverse the payments there first."
+        )
+
+
+@transaction.atomic
+def order_payment_reverse(*, payment_id: int, reason: str, actor=None, source: str = Source.ADMIN) -> OrderPayment:
+    """Take back a mistaken payment with a reversal row (the payment itself stays); returns the reversal.
+
+    Lock: `order_lock(operation="payment_reverse")` on the payment's order. Transitions: payment status follows the
+    lower paid amount (paid back to partly paid or unpaid; paid_at cleared). Side effects: a reversal
+    row, a payment_reversed event, a `payment.reversed` webhook via the outbox (no customer e-mail), the
+    "payment_reverse" hooks.
+    Refused, changing nothing: a blank reason, a row that is not a payment, a payment reversed before.
+    """
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 200:
+        raise _refuse("reason", "Reason: say why the payment is reversed (at most 200 characters).")
+    order_id = OrderPayment.objects.filter(pk=payment_id).values_list("order_id", flat=True).first()
+    if order_id is None:
+        raise OrderNotFound(f"Payment {payment_id} does not exist.")
+    order = order_lock(order_id, operation="payment_reverse", change=payment_id, actor=actor).order
+    payment = OrderPayment.objects.get(pk=payment_id)
+    _reversible(order, payment)
+    try:
+        with transaction.atomic():
+            reversal = OrderPayment.objects.create(
+                order=order, kind=Kind.REVERSAL, amount=-payment.amount, method=payment.method,
+                reference=payment.reference, reverses=payment, reason=reason, actor=actor,
+            )  # fmt: skip
+    except IntegrityError:
+        raise InvalidTransition(f"Payment {payment.pk} was already reversed.") from None
+    _apply(order, -payment.amount)
+    events.order_payment_reversed_event(
+        order=order, actor=actor, source=source, payment_id=payment.pk, amount=payment.amount,
+        reason=reason, balance=order.balance_due,
+    )  # fmt: skip
+    order_notify(
+        order=order,
+        kind=REVERSED_WEBHOOK_KIND,
+        actor=actor,
+        source=source,
+        send_email=False,
+        extra_context={"payment": _payment_context(order, reversal)},
+    )
+    hooks.run_hooks(hooks.HookContext("payment_reverse", order, actor=actor, change=reversal))
+    return reversal

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
+from django.utils import timezone
 
 from catalog.models import StockLevel
 from orders.models import Order, OrderEvent, OrderPayment
@@ -109,7 +110,14 @@ def test_record_payment_pays_the_order(client, finance, place_order, product, lo
     client.force_login(finance)
     # when
     response = client.post(
-        page_url(order, "payment"), {"amount": str(order.total_gross), "method": "bank transfer", "reference": "TX1"}
+        page_url(order, "payment"),
+        {
+            "amount": str(order.total_gross),
+            "method": "bank_transfer",
+            "reference": "TX1",
+            "paid_on": str(timezone.localdate()),
+            "idempotency_key": "form-1",
+        },
     )
     # then
     assert response.status_code == 302
@@ -118,7 +126,7 @@ def test_record_payment_pays_the_order(client, finance, place_order, product, lo
     payment = OrderPayment.objects.get(order=order)
     assert (payment.amount, payment.method, payment.reference, payment.actor) == (
         Decimal("25.00"),
-        "bank transfer",
+        "bank_transfer",
         "TX1",
         finance,
     )
@@ -129,7 +137,8 @@ def test_record_payment_on_a_draft_is_reported_and_records_nothing(client, finan
     draft = place_order([(product, 1)], place=False)
     client.force_login(finance)
     # when
-    response = client.post(page_url(draft, "payment"), {"amount": "5.00", "method": "cash"}, follow=True)
+    form = {"amount": "5.00", "method": "cash", "paid_on": str(timezone.localdate()), "idempotency_key": "form-1"}
+    response = client.post(page_url(draft, "payment"), form, follow=True)
     # then
     assert any("payments need a placed order" in str(m) for m in response.context["messages"])
     assert not OrderPayment.objects.exists()

@@ -17,6 +17,7 @@ TAB_ORDER = [
     "allocations",
     "pick-lists",
     "shipments",
+    "payments",
     "invoices",
     "return-requests",
     "returns",

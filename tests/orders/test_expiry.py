@@ -78,7 +78,7 @@ def test_paid_and_partly_paid_orders_are_not_expired(place_order, product, mugs,
     # given
     order = place_order([(product, 2)])
     amount = order.total_gross if paid == "full" else Decimal("1.00")
-    order_payment_record(order_id=order.pk, amount=amount, method="bank")
+    order_payment_record(order_id=order.pk, amount=amount, method="bank_transfer")
     # when
     expired = reservations_expire(now=timezone.now() + LATER)
     # then
@@ -92,7 +92,7 @@ def test_paid_and_partly_paid_orders_are_not_expired(place_order, product, mugs,
 def test_a_paid_order_whose_deadline_was_left_behind_is_still_not_expired(place_order, product, mugs):
     # given: a paid order that somehow kept its deadline
     order = place_order([(product, 2)])
-    order_payment_record(order_id=order.pk, amount=order.total_gross, method="bank")
+    order_payment_record(order_id=order.pk, amount=order.total_gross, method="bank_transfer")
     Order.objects.filter(pk=order.pk).update(reservation_expires_at=timezone.now())
     # when
     expired = reservations_expire(now=timezone.now() + LATER)

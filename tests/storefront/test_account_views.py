@@ -82,7 +82,7 @@ def test_order_page_shows_lines_totals_addresses_and_balance_due(
     cup = ProductFactory(sku="CUP-1", name="Cup", unit_price=Decimal("3.00"), tax_rate=tax_rate)
     stock(cup, location, 5)
     order = place_order([(stocked, 3), (cup, 2)], shipping_fee=Decimal("5.00"))
-    order_payment_record(order_id=order.pk, amount=Decimal("20.00"), method="bank")
+    order_payment_record(order_id=order.pk, amount=Decimal("20.00"), method="bank_transfer")
     mug_line = order.lines.get(product=stocked)
     order_lines_ship(order_id=order.pk, quantities={mug_line.pk: 1})
     # when

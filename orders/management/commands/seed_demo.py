@@ -32,6 +32,7 @@ from orders.models import (
     Order,
     OrderEvent,
     OrderPayment,
+    PaymentMethod,
     PaymentTerms,
     SplitReason,
 )
@@ -40,7 +41,7 @@ from orders.services.cancel import order_cancel, order_line_cancel
 from orders.services.channel_import import order_import
 from orders.services.channels import channel_token_issue
 from orders.services.edit import CustomItem, EditChanges, order_edit_commit
-from orders.services.payments import order_payment_record
+from orders.services.payments import order_payment_record, order_payment_reverse
 from orders.services.placement import LineInput, OrderInput, customer_default_address, order_create
 from orders.services.shipping import order_lines_ship
 from orders.services.split import order_split
@@ -107,8 +108,9 @@ SCENARIOS = {
     "paid": 30,  # awaiting fulfilment
     "refund_due": 4,  # paid in full, then a unit was cancelled: money is owed to the customer
     "partially_shipped": 15,
-    "shipped": 49,
+    "shipped": 46,
     "discount_line_canceled": 3,  # a 10.00 order discount; a cancelled unit takes its share, then paid
+    "payment_reversed": 3,  # a bank transfer booked on it by mistake and reversed, then paid by card
     "edited": 4,  # paid, then edited: a quantity raised and a gift wrap added (balance due)
     "split": 4,  # two lines; one unit split off into its own order ("ship later"), which is shipped
     "line_canceled": 8,  # one unit cancelled before payment, then paid and shipped
@@ -120,7 +122,14 @@ SCENARIOS = {
 WHOLESALE_SCENARIOS = {"terms_open", "terms_shipped"}
 MULTI_LINE_SCENARIOS = {"refund_due", "partially_shipped", "line_canceled", "split", "discount_line_canceled"}
 CANCEL_REASONS = ["Customer changed their mind", "Duplicate order", "Payment not received", "Address undeliverable"]
-PAYMENT_METHODS = {"web": "card", "marketplace": "marketplace", "counter": "pin", "wholesale": "bank_transfer"}
+# How each channel's customers pay, and the reference the money comes with (a card provider's id, a
+# marketplace payout, a till receipt, a bank statement line).
+PAYMENT_METHODS = {
+    "web": (PaymentMethod.CARD, "PSP-{number}"),
+    "marketplace": (PaymentMethod.OTHER, "Marketplace payout {number}"),
+    "counter": (PaymentMethod.CASH, "Till receipt {number}"),
+    "wholesale": (PaymentMethod.BANK_TRANSFER, "Bank statement {number}"),
+}
 
 
 @dataclass
@@ -387,8 +396,35 @@ def _import(plan: Plan, reference: str) -> Order:
 
 def _pay(order: Order, plan: Plan, share: Decimal = Decimal("1")) -> Order:
     order.refresh_from_db()
-    method = PAYMENT_METHODS.get(plan.channel.code, "bank_transfer")
-    order_payment_record(order_id=order.pk, amount=quantize(order.total_gross * share), method=method)
+    method, reference = PAYMENT_METHODS.get(plan.channel.code, (PaymentMethod.BANK_TRANSFER, "Transfer {number}"))
+    order_payment_record(
+        order_id=order.pk,
+        amount=quantize(order.total_gross * share),
+        method=method,
+        reference=reference.format(number=order.number),
+        idempotency_key=f"demo-{order.number}-{order.payments.count()}",
+    )
+    return order
+
+
+def _payment_reversed(order: Order, plan: Plan) -> Order:
+    order.refresh_from_db()
+    mistaken = order_payment_record(
+        order_id=order.pk,
+        amount=order.total_gross,
+        method=PaymentMethod.BANK_TRANSFER,
+        reference=f"Bank statement {order.number}",
+        idempotency_key=f"demo-{order.number}-mistaken",
+    )
+    order_payment_reverse(payment_id=mistaken.pk, reason="Booked on the wrong order (the customer paid by card)")
+    order.refresh_from_db()
+    order_payment_record(
+        order_id=order.pk,
+        amount=order.total_gross,
+        method=PaymentMethod.CARD,
+        reference=f"PSP-{order.number}",
+        idempotency_key=f"demo-{order.number}-card",
+    )
     return order
 
 
@@ -470,6 +506,7 @@ STEPS = {
     "discount_line_canceled": _discount_line_canceled,
     "partially_shipped": _partially_shipped,
     "shipped": lambda order, plan: _ship(_pay(order, plan)),
+    "payment_reversed": _payment_reversed,
     "line_canceled": _line_canceled,
     "edited": _edited,
     "split": _split,
@@ -490,5 +527,7 @@ def _backdate(order: Order, at: datetime) -> None:
     offset = timezone.now() - at
     Order.objects.filter(pk=order.pk).update(**{name: F(name) - offset for name in ORDER_DATES})
     OrderEvent.objects.filter(order_id=order.pk).update(created_at=F("created_at") - offset)
-    OrderPayment.objects.filter(order_id=order.pk).update(created_at=F("created_at") - offset)
+    OrderPayment.objects.filter(order_id=order.pk).update(
+        created_at=F("created_at") - offset, paid_on=timezone.localdate(at)
+    )
     StockMovement.objects.filter(reference=order.number).update(created_at=F("created_at") - offset)

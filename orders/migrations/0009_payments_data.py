@@ -23,7 +23,7 @@ def payments_dated_and_methods_listed(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("orders", "0007_payments_idempotent_reversible"),
+        ("orders", "0008_payments_idempotent_reversible"),
         ("oms", "0002_staff_groups"),
     ]
     operations = [

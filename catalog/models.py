@@ -1,37 +1,53 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
+from oms.bounds import (
+    MULTI_LINE_TEXT,
+    SINGLE_LINE_TEXT,
+    STOCK_LEVEL_MAX,
+    TAX_RATE_MAX,
+    TAX_RATE_VALIDATORS,
+    UNIT_PRICE_MAX,
+    UNIT_PRICE_VALIDATORS,
+)
+
 
 class TaxRate(models.Model):
-    name = models.CharField(max_length=60, unique=True)
+    name = models.CharField(max_length=60, unique=True, validators=SINGLE_LINE_TEXT)
     rate = models.DecimalField(
-        max_digits=5, decimal_places=2, validators=[MinValueValidator(Decimal("0"))], help_text="Percent, e.g. 21.00"
+        max_digits=5, decimal_places=2, validators=TAX_RATE_VALIDATORS, help_text="Percent, 0 to 100, e.g. 21.00"
     )
     active = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["-rate"]
-        constraints = [models.CheckConstraint(condition=Q(rate__gte=0), name="tax_rate_not_negative")]
+        constraints = [
+            models.CheckConstraint(condition=Q(rate__gte=0), name="tax_rate_not_negative"),
+            models.CheckConstraint(condition=Q(rate__lte=TAX_RATE_MAX), name="tax_rate_at_most_100"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.rate}%)"
 
 
 class Product(models.Model):
-    sku = models.CharField("SKU", max_length=64, unique=True)
-    name = models.CharField(max_length=200)
-    unit_price = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))])
+    sku = models.CharField("SKU", max_length=64, unique=True, validators=SINGLE_LINE_TEXT)
+    name = models.CharField(max_length=200, validators=SINGLE_LINE_TEXT)
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2, validators=UNIT_PRICE_VALIDATORS)
     tax_rate = models.ForeignKey(TaxRate, on_delete=models.PROTECT, related_name="products")
     weight = models.DecimalField(max_digits=9, decimal_places=3, default=Decimal("0"), help_text="kg")
     active = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["sku"]
-        constraints = [models.CheckConstraint(condition=Q(unit_price__gte=0), name="product_price_not_negative")]
+        constraints = [
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="product_price_not_negative"),
+            models.CheckConstraint(condition=Q(unit_price__lte=UNIT_PRICE_MAX), name="product_price_bounded"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.sku} · {self.name}"
@@ -42,14 +58,14 @@ class StockLocation(models.Model):
         WAREHOUSE = "warehouse", "Warehouse"
         STORE = "store", "Store"
 
-    code = models.SlugField(max_length=32, unique=True)
-    name = models.CharField(max_length=120)
+    code = models.SlugField(max_length=32, unique=True, validators=SINGLE_LINE_TEXT)
+    name = models.CharField(max_length=120, validators=SINGLE_LINE_TEXT)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.WAREHOUSE)
     priority = models.PositiveIntegerField(default=100, help_text="Lower numbers are allocated first.")
     allocate_automatically = models.BooleanField(
         default=True, help_text="Off for a location (say a shop counter) that automatic allocation must skip."
     )
-    address = models.TextField(blank=True)
+    address = models.TextField(blank=True, validators=MULTI_LINE_TEXT)
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -67,8 +83,10 @@ class StockLevel(models.Model):
     on_hand = models.IntegerField(default=0)
     allocated = models.IntegerField(default=0)
     quarantined = models.IntegerField(default=0)
-    reorder_point = models.IntegerField(default=0, validators=[MinValueValidator(0)])
-    bin_location = models.CharField(max_length=32, blank=True, help_text="Shelf or bin, printed on pick lists.")
+    reorder_point = models.IntegerField(
+        default=0, validators=[MinValueValidator(0), MaxValueValidator(STOCK_LEVEL_MAX)]
+    )
+    bin_location = models.CharField(max_length=32, blank=True, validators=SINGLE_LINE_TEXT, help_text="Shelf or bin, printed on pick lists.")
     # No row history: every change of a level is a StockMovement (the ledger), which says more.
 
     class Meta:
@@ -79,6 +97,8 @@ class StockLevel(models.Model):
             models.CheckConstraint(condition=Q(allocated__gte=0), name="stock_allocated_not_negative"),
             models.CheckConstraint(condition=Q(quarantined__gte=0), name="stock_quarantined_not_negative"),
             models.CheckConstraint(condition=Q(reorder_point__gte=0), name="stock_reorder_point_not_negative"),
+            models.CheckConstraint(condition=Q(on_hand__lte=STOCK_LEVEL_MAX), name="stock_on_hand_bounded"),
+            models.CheckConstraint(condition=Q(reorder_point__lte=STOCK_LEVEL_MAX), name="stock_reorder_point_bounded"),
             models.CheckConstraint(
                 condition=Q(on_hand__gte=F("allocated") + F("quarantined")), name="stock_sellable_not_negative"
             ),
@@ -121,8 +141,10 @@ class StockMovement(models.Model):
     on_hand_delta = models.IntegerField(default=0)
     allocated_delta = models.IntegerField(default=0)
     quarantined_delta = models.IntegerField(default=0)
-    reason = models.CharField(max_length=200, blank=True)
-    reference = models.CharField(max_length=64, blank=True, db_index=True, help_text="e.g. an order number")
+    reason = models.CharField(max_length=200, blank=True, validators=SINGLE_LINE_TEXT)
+    reference = models.CharField(
+        max_length=64, blank=True, db_index=True, help_text="e.g. an order number", validators=SINGLE_LINE_TEXT
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import Q
 
+from oms.bounds import STOCK_CHANGE_MAX, STOCK_LEVEL_MAX
+
 from .exceptions import InsufficientStock, InvalidStockChange
 from .models import Product, StockLevel, StockLocation, StockMovement
 
@@ -57,6 +59,10 @@ def _apply(
     level.quarantined += quarantined
     if min(level.on_hand, level.allocated, level.quarantined, level.sellable) < 0:
         raise InvalidStockChange(f"{level}: the change would make stock negative.")
+    if level.on_hand > STOCK_LEVEL_MAX:
+        raise InvalidStockChange(
+            f"{level}: on hand would be {level.on_hand}, more than the most allowed, {STOCK_LEVEL_MAX}."
+        )
     level.save(update_fields=["on_hand", "allocated", "quarantined"])
     return StockMovement.objects.create(
         level=level,
@@ -145,8 +151,8 @@ def stock_receive(
     *, product: Product, location: StockLocation, quantity: int, reason: str, actor=None, reference: str = ""
 ) -> StockMovement:
     """Goods received into a location."""
-    if quantity <= 0:
-        raise InvalidStockChange("Receive a positive quantity.")
+    if not 0 < quantity <= STOCK_CHANGE_MAX:
+        raise InvalidStockChange(f"Quantity: receive 1 to {STOCK_CHANGE_MAX} units at a time.")
     level = stock_level_get_or_create_locked(product=product, location=location)
     return _apply(level, kind=Kind.RECEIPT, on_hand=quantity, reason=reason, reference=reference, actor=actor)
 
@@ -154,8 +160,8 @@ def stock_receive(
 @transaction.atomic
 def stock_adjust(*, product: Product, location: StockLocation, quantity: int, reason: str, actor=None) -> StockMovement:
     """Correct on-hand stock up or down (count differences, damage); a reason is required."""
-    if quantity == 0:
-        raise InvalidStockChange("An adjustment needs a non-zero quantity.")
+    if quantity == 0 or abs(quantity) > STOCK_CHANGE_MAX:
+        raise InvalidStockChange(f"Quantity: an adjustment is a non-zero number of units, at most {STOCK_CHANGE_MAX}.")
     if not reason.strip():
         raise InvalidStockChange("An adjustment needs a reason.")
     level = stock_level_get_or_create_locked(product=product, location=location)

@@ -6,8 +6,12 @@ call `order_import`, and turn domain errors into JSON with their HTTP status.
 
 import hmac
 import json
+import logging
 from decimal import Decimal
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.db import DatabaseError
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -16,9 +20,59 @@ from .exceptions import ExternalReferenceInUse, IdempotencyConflict, OrderError,
 from .models import Channel, Order
 from .services.channel_import import order_import
 
+logger = logging.getLogger(__name__)
+
+# PostgreSQL's answers when two transactions collide (deadlock, NOWAIT, serialisation), and SQLite's "locked".
+LOCK_CONFLICTS = {"DeadlockDetected", "LockNotAvailable", "SerializationFailure"}
+RETRY_AFTER_SECONDS = 2
+
 
 def _error(status: int, code: str, message: str, **extra) -> JsonResponse:
     return JsonResponse({"error": code, "message": message, **extra}, status=status)
+
+
+def is_lock_conflict(exc: DatabaseError) -> bool:
+    cause = exc.__cause__
+    return type(cause).__name__ in LOCK_CONFLICTS or "database is locked" in str(exc)
+
+
+def _body_too_large_answer() -> JsonResponse:
+    limit = settings.OMS_API_MAX_BODY_BYTES
+    return _error(413, "body_too_large", f"The body is larger than {limit} bytes; send fewer lines per order.")
+
+
+def _body_too_large(request) -> JsonResponse | None:
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    return None if declared <= settings.OMS_API_MAX_BODY_BYTES else _body_too_large_answer()
+
+
+def _parse_body(request):
+    """The JSON body with Decimal numbers; raises ValueError for anything that is not one JSON document."""
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        raise OverflowError
+    if len(body) > settings.OMS_API_MAX_BODY_BYTES:
+        raise OverflowError
+    try:
+        return json.loads(body, parse_float=Decimal, parse_constant=_reject_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise ValueError(str(exc)[:200])
+
+
+def _import_retrying(*, channel: Channel, payload: dict):
+    """Run the import; a lock conflict rolls it back whole, so it is retried once, then refused (None)."""
+    for attempt in (1, 2):
+        try:
+            return order_import(channel=channel, payload=payload, actor=None)
+        except DatabaseError as exc:
+            if not is_lock_conflict(exc):
+                raise
+            logger.warning("Import %s: lock conflict on attempt %d: %s", payload["external_id"], attempt, exc)
+    return None
 
 
 def _reject_constant(name: str):
@@ -86,6 +140,23 @@ def _shortages_with_line_indexes(details: list[dict], lines: list[dict]) -> list
     ]
 
 
+def _read_payload(request) -> tuple[dict | None, JsonResponse | None]:
+    """The validated payload, or the answer that refuses the body: 413 too large, 400 not JSON or invalid."""
+    too_large = _body_too_large(request)
+    if too_large is not None:
+        return None, too_large
+    try:
+        data = _parse_body(request)
+    except OverflowError:
+        return None, _body_too_large_answer()
+    except ValueError as exc:
+        return None, _error(400, "invalid_json", f"The body is not valid JSON ({exc}).")
+    payload, errors = validate_order_payload(data)
+    if errors:
+        return None, _error(400, "invalid", "The order has errors.", errors=errors)
+    return payload, None
+
+
 @csrf_exempt
 def order_import_view(request):
     if request.method != "POST":
@@ -97,15 +168,11 @@ def order_import_view(request):
         response = _error(401, "unauthorized", "A valid channel token is required (Authorization: Bearer <token>).")
         response["WWW-Authenticate"] = "Bearer"
         return response
+    payload, refusal = _read_payload(request)
+    if refusal is not None:
+        return refusal
     try:
-        data = json.loads(request.body, parse_float=Decimal, parse_constant=_reject_constant)
-    except (ValueError, UnicodeDecodeError):
-        return _error(400, "invalid_json", "The body is not valid JSON.")
-    payload, errors = validate_order_payload(data)
-    if errors:
-        return _error(400, "invalid", "The order has errors.", errors=errors)
-    try:
-        order, created = order_import(channel=channel, payload=payload, actor=None)
+        result = _import_retrying(channel=channel, payload=payload)
     except StockUnavailable as exc:
         return _error(
             exc.http_status, exc.code, exc.message, details=_shortages_with_line_indexes(exc.details, payload["lines"])
@@ -114,4 +181,13 @@ def order_import_view(request):
         return _error(exc.http_status, exc.code, exc.message, number=exc.details["number"])
     except OrderError as exc:
         return _error(exc.http_status, exc.code, exc.message, details=exc.details)
+    if result is None:
+        response = _error(503, "busy", "The order collided with other work on the same stock; nothing was saved.")
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    order, created = result
     return JsonResponse(order_json(order), status=201 if created else 200)
+
+
+def not_found_view(request, rest: str = ""):
+    return _error(404, "not_found", "There is no such API endpoint; orders are imported at /api/orders/.")

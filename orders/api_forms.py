@@ -10,25 +10,37 @@ from django import forms
 from django.conf import settings
 from django.forms import BaseFormSet, formset_factory
 
+from catalog.models import TaxRate
+from oms import bounds
+from oms.bounds import StrictIntegerField, text_validators_add
+
 ZERO = Decimal("0.00")
 MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": ZERO}
 
 
-class OrderForm(forms.Form):
+class CheckedForm(forms.Form):
+    """Every text field refuses NUL, control characters and lone surrogates (which PostgreSQL cannot store)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        text_validators_add(self)
+
+
+class OrderForm(CheckedForm):
     external_id = forms.CharField(max_length=100)
-    shipping_fee = forms.DecimalField(required=False, **MONEY)
-    discount = forms.DecimalField(required=False, **MONEY)
-    memo = forms.CharField(required=False, max_length=2000)
+    shipping_fee = forms.DecimalField(required=False, max_value=bounds.SHIPPING_FEE_MAX, **MONEY)
+    discount = forms.DecimalField(required=False, max_value=bounds.ORDER_TOTAL_MAX, **MONEY)
+    memo = forms.CharField(required=False, max_length=2000, widget=forms.Textarea)
 
 
-class CustomerForm(forms.Form):
+class CustomerForm(CheckedForm):
     email = forms.EmailField()
     name = forms.CharField(max_length=150)
     company = forms.CharField(required=False, max_length=150)
     phone = forms.CharField(required=False, max_length=40)
 
 
-class AddressForm(forms.Form):
+class AddressForm(CheckedForm):
     name = forms.CharField(max_length=150)
     company = forms.CharField(required=False, max_length=150)
     street = forms.CharField(max_length=200)
@@ -37,18 +49,36 @@ class AddressForm(forms.Form):
     country = forms.RegexField(regex=r"^[A-Z]{2}$", error_messages={"invalid": "Use a two-letter ISO 3166 code."})
 
 
-class LineForm(forms.Form):
+class LineForm(CheckedForm):
     """A catalogue line (sku) or a custom item (name, unit_price and tax_rate, no sku)."""
 
     sku = forms.CharField(required=False, max_length=64)
     name = forms.CharField(required=False, max_length=200)
-    quantity = forms.IntegerField(min_value=1, max_value=100_000)
-    unit_price = forms.DecimalField(required=False, **MONEY)
-    discount = forms.DecimalField(required=False, **MONEY)
-    tax_rate = forms.DecimalField(required=False, max_digits=5, decimal_places=2, min_value=ZERO)
+    quantity = StrictIntegerField(min_value=1, max_value=bounds.QUANTITY_MAX)
+    unit_price = forms.DecimalField(required=False, max_value=bounds.UNIT_PRICE_MAX, **MONEY)
+    discount = forms.DecimalField(required=False, max_value=bounds.LINE_TOTAL_MAX, **MONEY)
+    tax_rate = forms.DecimalField(
+        required=False, max_digits=5, decimal_places=2, min_value=ZERO, max_value=bounds.TAX_RATE_MAX
+    )
+
+    def __init__(self, *args, tax_rates: frozenset = frozenset(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tax_rates = tax_rates
+
+    def clean_tax_rate(self):
+        rate = self.cleaned_data.get("tax_rate")
+        if rate is not None and rate not in self.tax_rates:
+            rates = ", ".join(str(r) for r in sorted(self.tax_rates, reverse=True))
+            raise forms.ValidationError(f"{rate} is not one of the shop's tax rates ({rates}).")
+        return rate
 
     def clean(self):
         data = super().clean()
+        price, quantity = data.get("unit_price"), data.get("quantity")
+        if price is not None and quantity is not None and price * quantity > bounds.LINE_TOTAL_MAX:
+            self.add_error(
+                "quantity", f"quantity × unit_price is more than the most a line may be, {bounds.LINE_TOTAL_MAX}."
+            )
         if data.get("sku"):
             return data
         missing = [part for part in ("name", "unit_price", "tax_rate") if data.get(part) in (None, "")]
@@ -109,7 +139,10 @@ def _lines_formset(data: dict, errors: dict):
             line = {}
         formset_data.update({f"lines-{index}-{key}": value for key, value in _scalars(line).items()})
     # An empty line object must be reported, not skipped as an unchanged extra form.
-    formset = line_formset_class()(formset_data, prefix="lines", form_kwargs={"empty_permitted": False})
+    tax_rates = frozenset(TaxRate.objects.filter(active=True).values_list("rate", flat=True))
+    formset = line_formset_class()(
+        formset_data, prefix="lines", form_kwargs={"empty_permitted": False, "tax_rates": tax_rates}
+    )
     if not formset.is_valid():
         for index, form_errors in enumerate(formset.errors):
             errors.update({f"lines[{index}].{field}": list(messages) for field, messages in form_errors.items()})

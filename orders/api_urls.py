@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import api
 
@@ -6,4 +6,5 @@ app_name = "orders_api"
 
 urlpatterns = [
     path("orders/", api.order_import_view, name="order_import"),
+    re_path(r"^(?P<rest>.*)$", api.not_found_view),  # every other /api/ path answers JSON, not an HTML page
 ]

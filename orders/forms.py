@@ -6,6 +6,9 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 
+from catalog.models import TaxRate
+from oms.bounds import QUANTITY_MAX, StrictIntegerField, text_validators_add
+
 from .exceptions import OrderValidationError
 from .models import ADDRESS_PARTS, PAYMENT_AMOUNT_MAX, Order, OrderLine, PaymentMethod, PaymentTerms
 from .pricing import validate_amounts
@@ -33,8 +36,38 @@ class DraftOrderForm(forms.ModelForm):
             *(f"{kind}_{part}" for kind in ("billing", "shipping") for part in ADDRESS_PARTS),
         )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        text_validators_add(self)
+
     def clean_payment_terms(self):
         return self.cleaned_data["payment_terms"] or ""
+
+
+def tax_rate_choices(current=None) -> list[tuple[str, str]]:
+    """The shop's active tax rates (and the value a line already has, should that rate be retired)."""
+    rates = {rate.rate: f"{rate.rate.normalize():f} % ({rate.name})" for rate in TaxRate.objects.filter(active=True)}
+    if current is not None and current not in rates:
+        rates[current] = f"{current.normalize():f} %"
+    return [(str(rate), label) for rate, label in sorted(rates.items(), reverse=True)]
+
+
+class TaxRateChoiceField(forms.TypedChoiceField):
+    """A tax rate picked from the shop's TaxRate rows, cleaned to a Decimal."""
+
+    def __init__(self, *, current=None, required=False, empty_label="Catalogue's rate", **kwargs):
+        choices = tax_rate_choices(current)
+        if not required:
+            choices = [("", empty_label), *choices]
+        super().__init__(choices=choices, coerce=Decimal, empty_value=None, required=required, **kwargs)
+
+    def valid_value(self, value) -> bool:
+        """'9', '9.0' and '9.00' all pick the 9 % rate."""
+        try:
+            wanted = Decimal(str(value))
+        except ArithmeticError:
+            return False
+        return wanted.is_finite() and any(choice and Decimal(choice) == wanted for choice, _ in self.choices)
 
 
 class DraftLineForm(forms.ModelForm):
@@ -47,6 +80,13 @@ class DraftLineForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "quantity" in self.fields:
+            self.fields["quantity"] = StrictIntegerField(min_value=1, max_value=QUANTITY_MAX)
+        if "tax_rate" in self.fields:
+            self.fields["tax_rate"] = TaxRateChoiceField(
+                current=self.instance.tax_rate, help_text="Custom items: one of the shop's tax rates."
+            )
+        text_validators_add(self)
         for name in ("name", "unit_price", "tax_rate", "discount_amount"):
             if name in self.fields:  # a placed order's lines are shown read-only, without form fields
                 self.fields[name].required = False
@@ -113,7 +153,15 @@ class DraftLineFormSet(forms.BaseInlineFormSet):
             raise forms.ValidationError(exc.message) from exc
 
 
-class OrderCancelForm(forms.Form):
+class TextCheckedForm(forms.Form):
+    """A plain form whose text fields refuse NUL, control characters and lone surrogates."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        text_validators_add(self)
+
+
+class OrderCancelForm(TextCheckedForm):
     reason = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"size": 60}))
 
 
@@ -156,11 +204,13 @@ class PaymentReverseForm(forms.Form):
     )
 
 
-class LineCancelForm(forms.Form):
-    line = forms.IntegerField(widget=forms.HiddenInput)
-    quantity = forms.IntegerField(min_value=1, widget=forms.NumberInput(attrs={"style": "width: 5em"}))
+class LineCancelForm(TextCheckedForm):
+    line = StrictIntegerField(widget=forms.HiddenInput)
+    quantity = StrictIntegerField(
+        min_value=1, max_value=QUANTITY_MAX, widget=forms.NumberInput(attrs={"style": "width: 5em"})
+    )
     reason = forms.CharField(max_length=200, required=False)
 
 
-class MemoForm(forms.Form):
+class MemoForm(TextCheckedForm):
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 80}), label="New memo")

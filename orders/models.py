@@ -3,7 +3,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Lower, Trim
@@ -12,6 +11,22 @@ from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 from simple_history.models import HistoricalRecords
 
 from catalog.models import Product, StockLocation
+from oms.bounds import (
+    LINE_DISCOUNT_VALIDATORS,
+    LINE_TOTAL_MAX,
+    MULTI_LINE_TEXT,
+    ORDER_DISCOUNT_VALIDATORS,
+    ORDER_TOTAL_MAX,
+    QUANTITY_MAX,
+    QUANTITY_VALIDATORS,
+    SHIPPING_FEE_MAX,
+    SHIPPING_FEE_VALIDATORS,
+    SINGLE_LINE_TEXT,
+    TAX_RATE_MAX,
+    TAX_RATE_VALIDATORS,
+    UNIT_PRICE_MAX,
+    UNIT_PRICE_VALIDATORS,
+)
 
 ZERO = Decimal("0.00")
 
@@ -38,8 +53,8 @@ class SplitReason(models.TextChoices):
 class Channel(models.Model):
     """A sales channel. Channels that import orders through the API carry a hashed token."""
 
-    code = models.SlugField(max_length=32, unique=True)
-    name = models.CharField(max_length=80)
+    code = models.SlugField(max_length=32, unique=True, validators=SINGLE_LINE_TEXT)
+    name = models.CharField(max_length=80, validators=SINGLE_LINE_TEXT)
     api_token_digest = models.CharField(max_length=64, blank=True, editable=False)
     active = models.BooleanField(default=True)
 
@@ -69,13 +84,15 @@ class Customer(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="customer"
     )
-    name = models.CharField(max_length=150)
-    company = models.CharField(max_length=150, blank=True)
-    email = models.EmailField(help_text="One customer per address (case and spaces ignored).")
-    phone = models.CharField(max_length=40, blank=True)
+    name = models.CharField(max_length=150, validators=SINGLE_LINE_TEXT)
+    company = models.CharField(max_length=150, blank=True, validators=SINGLE_LINE_TEXT)
+    email = models.EmailField(
+        help_text="One customer per address (case and spaces ignored).", validators=SINGLE_LINE_TEXT
+    )
+    phone = models.CharField(max_length=40, blank=True, validators=SINGLE_LINE_TEXT)
     is_wholesale = models.BooleanField(default=False)
     payment_terms = models.CharField(max_length=16, choices=PaymentTerms.choices, default=PaymentTerms.IMMEDIATE)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, validators=MULTI_LINE_TEXT)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords(excluded_fields=["created_at"])
 
@@ -97,12 +114,12 @@ class Customer(models.Model):
 
 class Address(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="addresses")
-    name = models.CharField(max_length=150)
-    company = models.CharField(max_length=150, blank=True)
-    street = models.CharField(max_length=200)
-    postal_code = models.CharField(max_length=20)
-    city = models.CharField(max_length=100)
-    country = models.CharField(max_length=2, default="NL", help_text="ISO 3166 code")
+    name = models.CharField(max_length=150, validators=SINGLE_LINE_TEXT)
+    company = models.CharField(max_length=150, blank=True, validators=SINGLE_LINE_TEXT)
+    street = models.CharField(max_length=200, validators=SINGLE_LINE_TEXT)
+    postal_code = models.CharField(max_length=20, validators=SINGLE_LINE_TEXT)
+    city = models.CharField(max_length=100, validators=SINGLE_LINE_TEXT)
+    country = models.CharField(max_length=2, default="NL", help_text="ISO 3166 code", validators=SINGLE_LINE_TEXT)
     is_default_billing = models.BooleanField(default=False)
     is_default_shipping = models.BooleanField(default=False)
 
@@ -135,7 +152,7 @@ class Order(FSMModelMixin, models.Model):
 
     number = models.CharField(max_length=32, unique=True, null=True, blank=True, editable=False)
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="orders")
-    external_reference = models.CharField(max_length=100, blank=True)
+    external_reference = models.CharField(max_length=100, blank=True, validators=SINGLE_LINE_TEXT)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", editable=False
@@ -160,26 +177,28 @@ class Order(FSMModelMixin, models.Model):
         help_text="On a split family's root: the family total before its first split, plus the edits since.",
     )
 
-    billing_name = models.CharField(max_length=150, blank=True)
-    billing_company = models.CharField(max_length=150, blank=True)
-    billing_street = models.CharField(max_length=200, blank=True)
-    billing_postal_code = models.CharField(max_length=20, blank=True)
-    billing_city = models.CharField(max_length=100, blank=True)
-    billing_country = models.CharField(max_length=2, blank=True)
-    shipping_name = models.CharField(max_length=150, blank=True)
-    shipping_company = models.CharField(max_length=150, blank=True)
-    shipping_street = models.CharField(max_length=200, blank=True)
-    shipping_postal_code = models.CharField(max_length=20, blank=True)
-    shipping_city = models.CharField(max_length=100, blank=True)
-    shipping_country = models.CharField(max_length=2, blank=True)
+    billing_name = models.CharField(max_length=150, blank=True, validators=SINGLE_LINE_TEXT)
+    billing_company = models.CharField(max_length=150, blank=True, validators=SINGLE_LINE_TEXT)
+    billing_street = models.CharField(max_length=200, blank=True, validators=SINGLE_LINE_TEXT)
+    billing_postal_code = models.CharField(max_length=20, blank=True, validators=SINGLE_LINE_TEXT)
+    billing_city = models.CharField(max_length=100, blank=True, validators=SINGLE_LINE_TEXT)
+    billing_country = models.CharField(max_length=2, blank=True, validators=SINGLE_LINE_TEXT)
+    shipping_name = models.CharField(max_length=150, blank=True, validators=SINGLE_LINE_TEXT)
+    shipping_company = models.CharField(max_length=150, blank=True, validators=SINGLE_LINE_TEXT)
+    shipping_street = models.CharField(max_length=200, blank=True, validators=SINGLE_LINE_TEXT)
+    shipping_postal_code = models.CharField(max_length=20, blank=True, validators=SINGLE_LINE_TEXT)
+    shipping_city = models.CharField(max_length=100, blank=True, validators=SINGLE_LINE_TEXT)
+    shipping_country = models.CharField(max_length=2, blank=True, validators=SINGLE_LINE_TEXT)
 
     currency = models.CharField(max_length=3, editable=False)
     prices_include_tax = models.BooleanField(default=True, editable=False)
     payment_terms = models.CharField(max_length=16, choices=PaymentTerms.choices, default=PaymentTerms.IMMEDIATE)
-    shipping_fee = money_field(validators=[MinValueValidator(ZERO)], help_text="On the same basis as prices.")
-    shipping_tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("21.00"))
+    shipping_fee = money_field(validators=SHIPPING_FEE_VALIDATORS, help_text="On the same basis as prices.")
+    shipping_tax_rate = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal("21.00"), validators=TAX_RATE_VALIDATORS
+    )
     discount_amount = money_field(
-        validators=[MinValueValidator(ZERO)], help_text="Order discount, shared over the lines by value."
+        validators=ORDER_DISCOUNT_VALIDATORS, help_text="Order discount, shared over the lines by value."
     )
 
     shipping_net = money_field(editable=False)
@@ -200,7 +219,9 @@ class Order(FSMModelMixin, models.Model):
         choices=FulfillmentStatus.choices, default=FulfillmentStatus.UNFULFILLED, protected=True, db_index=True
     )
 
-    memo = models.TextField(blank=True, help_text="Note from the customer or channel, shown on documents.")
+    memo = models.TextField(
+        blank=True, help_text="Note from the customer or channel, shown on documents.", validators=MULTI_LINE_TEXT
+    )
     cancel_reason = models.CharField(max_length=200, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
@@ -258,6 +279,14 @@ class Order(FSMModelMixin, models.Model):
             models.CheckConstraint(condition=Q(total_gross__gte=0), name="order_total_not_negative"),
             models.CheckConstraint(condition=Q(shipping_fee__gte=0), name="order_shipping_fee_not_negative"),
             models.CheckConstraint(condition=Q(discount_amount__gte=0), name="order_discount_not_negative"),
+            # The bounds of oms.bounds, held by the database too (SQLite stores any number in a decimal column).
+            models.CheckConstraint(condition=Q(total_gross__lte=ORDER_TOTAL_MAX), name="order_total_bounded"),
+            models.CheckConstraint(condition=Q(shipping_fee__lte=SHIPPING_FEE_MAX), name="order_shipping_fee_bounded"),
+            models.CheckConstraint(condition=Q(discount_amount__lte=ORDER_TOTAL_MAX), name="order_discount_bounded"),
+            models.CheckConstraint(
+                condition=Q(shipping_tax_rate__gte=0, shipping_tax_rate__lte=TAX_RATE_MAX),
+                name="order_shipping_tax_rate_bounded",
+            ),
         ]
         permissions = [
             ("place_order", "Can place orders"),
@@ -328,15 +357,15 @@ class OrderLine(models.Model):
         related_name="+",
         help_text="Empty for a custom item.",
     )
-    sku = models.CharField(max_length=64, blank=True)
-    name = models.CharField(max_length=200)
-    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    sku = models.CharField(max_length=64, blank=True, validators=SINGLE_LINE_TEXT)
+    name = models.CharField(max_length=200, validators=SINGLE_LINE_TEXT)
+    quantity = models.PositiveIntegerField(validators=QUANTITY_VALIDATORS)
     quantity_canceled = models.PositiveIntegerField(default=0)
     quantity_shipped = models.PositiveIntegerField(default=0)
-    unit_price = money_field(validators=[MinValueValidator(ZERO)])
-    discount_amount = money_field(validators=[MinValueValidator(ZERO)], help_text="Line discount (whole line).")
+    unit_price = money_field(validators=UNIT_PRICE_VALIDATORS)
+    discount_amount = money_field(validators=LINE_DISCOUNT_VALIDATORS, help_text="Line discount (whole line).")
     order_discount_share = money_field(editable=False)
-    tax_rate = models.DecimalField(max_digits=5, decimal_places=2, validators=[MinValueValidator(ZERO)])
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=2, validators=TAX_RATE_VALIDATORS)
     net = money_field(editable=False)
     tax = money_field(editable=False)
     gross = money_field(editable=False)
@@ -351,6 +380,15 @@ class OrderLine(models.Model):
             ),
             models.CheckConstraint(condition=Q(unit_price__gte=0), name="line_price_not_negative"),
             models.CheckConstraint(condition=Q(gross__gte=0), name="line_gross_not_negative"),
+            models.CheckConstraint(condition=Q(quantity__lte=QUANTITY_MAX), name="line_quantity_bounded"),
+            models.CheckConstraint(condition=Q(unit_price__lte=UNIT_PRICE_MAX), name="line_price_bounded"),
+            models.CheckConstraint(
+                condition=Q(discount_amount__gte=0, discount_amount__lte=LINE_TOTAL_MAX), name="line_discount_bounded"
+            ),
+            models.CheckConstraint(condition=Q(gross__lte=LINE_TOTAL_MAX), name="line_gross_bounded"),
+            models.CheckConstraint(
+                condition=Q(tax_rate__gte=0, tax_rate__lte=TAX_RATE_MAX), name="line_tax_rate_bounded"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -536,7 +574,7 @@ class StagedEdit(models.Model):
     staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     base_version = models.PositiveIntegerField()
     changes = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
-    note = models.TextField(blank=True, help_text="Added to the customer's e-mail.")
+    note = models.TextField(blank=True, help_text="Added to the customer's e-mail.", validators=MULTI_LINE_TEXT)
     notify = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -552,7 +590,7 @@ class OrderMemo(models.Model):
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="memos")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    text = models.TextField()
+    text = models.TextField(validators=MULTI_LINE_TEXT)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

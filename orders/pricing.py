@@ -38,6 +38,7 @@ Reductions (line cancel, edit down or away, whole-order cancel, split off):
 from collections.abc import Sequence
 from decimal import Decimal
 
+from oms import bounds
 from oms.money import ZERO, allocate, quantize, tax_split
 
 from .exceptions import OrderValidationError
@@ -79,7 +80,46 @@ def price_line(line, *, includes_tax: bool) -> None:
     line.net, line.tax, line.gross = tax_split(amount=amount, rate=line.tax_rate, includes_tax=includes_tax)
 
 
+def _over(label: str, value, maximum) -> OrderValidationError:
+    return OrderValidationError(f"{label}: {value} is more than the most allowed, {maximum}.")
+
+
+def validate_bounds(order, lines: Sequence) -> None:
+    """Every typed number within oms.bounds, and the order's value within ORDER_TOTAL_MAX, before pricing.
+
+    The admin forms and the API check each field already; this is the services' own check (an edit or a
+    script gets here without a form) and the one place that sees the whole order.
+    """
+    if not ZERO <= order.shipping_fee <= bounds.SHIPPING_FEE_MAX:
+        raise _over("Shipping fee", order.shipping_fee, bounds.SHIPPING_FEE_MAX)
+    if not ZERO <= order.discount_amount <= bounds.ORDER_TOTAL_MAX:
+        raise _over("Order discount", order.discount_amount, bounds.ORDER_TOTAL_MAX)
+    for line in lines:
+        if not 1 <= line.quantity <= bounds.QUANTITY_MAX:
+            raise OrderValidationError(f"Line '{line.name}': the quantity must be 1 to {bounds.QUANTITY_MAX}.")
+        if not ZERO <= line.unit_price <= bounds.UNIT_PRICE_MAX:
+            raise _over(f"Line '{line.name}': unit price", line.unit_price, bounds.UNIT_PRICE_MAX)
+        if line.tax_rate is not None and not ZERO <= line.tax_rate <= bounds.TAX_RATE_MAX:
+            raise _over(f"Line '{line.name}': tax rate", line.tax_rate, bounds.TAX_RATE_MAX)
+        value = line.unit_price * line.quantity_active
+        if value > bounds.LINE_TOTAL_MAX:
+            raise _over(f"Line '{line.name}': line total", quantize(value), bounds.LINE_TOTAL_MAX)
+    value = sum((line.unit_price * line.quantity_active for line in lines), ZERO) + order.shipping_fee
+    if value > bounds.ORDER_TOTAL_MAX:
+        raise _over("Order total", quantize(value), bounds.ORDER_TOTAL_MAX)
+
+
+def validate_totals(order, lines: Sequence) -> None:
+    """After pricing: tax added on top of net prices must not take a line or the order past its bound."""
+    for line in lines:
+        if line.gross > bounds.LINE_TOTAL_MAX:
+            raise _over(f"Line '{line.name}': line total", line.gross, bounds.LINE_TOTAL_MAX)
+    if order.total_gross > bounds.ORDER_TOTAL_MAX:
+        raise _over("Order total", order.total_gross, bounds.ORDER_TOTAL_MAX)
+
+
 def validate_amounts(order, lines: Sequence) -> None:
+    validate_bounds(order, lines)
     for line in lines:
         if line.discount_amount > quantize(line.unit_price * line.quantity_active):
             raise OrderValidationError(
@@ -99,6 +139,7 @@ def order_price(order, lines: Sequence) -> None:
         line.order_discount_share = share
         price_line(line, includes_tax=order.prices_include_tax)
     order_totals_from_lines(order, lines, reprice_shipping=True)
+    validate_totals(order, lines)
 
 
 def order_reprice(order, lines: Sequence, *, changed: Sequence) -> None:

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "oms.middleware.InputGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -295,3 +296,4 @@ UNFOLD = {
 # --- OMS
 # Channel API tokens are compared as SHA-256 digests; the plain token is shown once when issued.
 OMS_API_MAX_LINES = 500
+OMS_API_MAX_BODY_BYTES = 1_000_000  # a larger import body answers 413 before it is read

@@ -5,13 +5,18 @@ htmx every change re-renders only the workspace. The form carries the version th
 the commit is refused (StaleOrder) when someone else committed in between.
 """
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import messages
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
 from catalog.models import Product, TaxRate
+from oms import bounds
+from oms.bounds import parse_amount, parse_quantity, text_problem
 
 from ..exceptions import OrderError, OrderValidationError
 from ..models import OrderLine
@@ -20,7 +25,6 @@ from ..services.edit import (
     EditChanges,
     edit_refusal,
     order_edit_preview,
-    parse_decimal,
     staged_edit_commit,
     staged_edit_discard,
     staged_edit_get,
@@ -32,25 +36,55 @@ from .rendering import render_order_page
 SLUG = "edit"
 
 
-def _int(value, label: str) -> int:
+def _int(value, label: str, *, minimum: int = 0, maximum: int = bounds.QUANTITY_MAX) -> int:
     try:
-        return int(str(value).strip())
-    except ValueError:
-        raise OrderValidationError(f"{label}: '{value}' is not a whole number.")
+        return parse_quantity(value, label=label, minimum=minimum, maximum=maximum)
+    except ValidationError as exc:
+        raise OrderValidationError(exc.messages[0])
+
+
+def _amount(value, label: str, maximum) -> Decimal:
+    try:
+        return parse_amount(value, label=label, maximum=maximum)
+    except ValidationError as exc:
+        raise OrderValidationError(exc.messages[0])
+
+
+def _tax_rate(value) -> Decimal:
+    """A custom item's tax rate: one of the shop's active rates, as the select offers them."""
+    rate = _amount(value, "Tax rate", bounds.TAX_RATE_MAX)
+    if not TaxRate.objects.filter(active=True, rate=rate).exists():
+        raise OrderValidationError(f"Tax rate: {rate} % is not one of the shop's tax rates.")
+    return rate
+
+
+def _custom_item(post) -> CustomItem:
+    name = post["custom_name"].strip()
+    problem = text_problem(name, multiline=False)
+    if problem:
+        raise OrderValidationError(f"Custom item name {problem}")
+    if len(name) > OrderLine._meta.get_field("name").max_length:
+        raise OrderValidationError("Custom item name: at most 200 characters.")
+    return CustomItem(
+        name=name,
+        unit_price=_amount(post.get("custom_price", ""), "Price of the custom item", bounds.UNIT_PRICE_MAX),
+        tax_rate=_tax_rate(post.get("custom_tax_rate", "")),
+        quantity=_int(post.get("custom_qty") or "1", "Quantity of the custom item", minimum=1),
+    )
 
 
 def _new_product(post):
     """The product to add: chosen in the autocomplete (its id), or typed as a SKU (plain form posts)."""
     chosen, sku = post.get("new_product", "").strip(), post.get("new_sku", "").strip()
     if chosen:
-        product = Product.objects.filter(pk=_int(chosen, "Product"), active=True).first()
+        product = Product.objects.filter(pk=_int(chosen, "Product", maximum=2**31 - 1), active=True).first()
         if product is None:
             raise OrderValidationError("That product is no longer for sale.")
         return product
     if sku:
-        product = Product.objects.filter(sku__iexact=sku, active=True).first()
+        product = None if text_problem(sku) else Product.objects.filter(sku__iexact=sku, active=True).first()
         if product is None:
-            raise OrderValidationError(f"No product for sale with SKU '{sku}'.")
+            raise OrderValidationError(f"No product for sale with SKU '{sku[:64]}'.")
         return product
     return None
 
@@ -65,7 +99,10 @@ def product_autocomplete(admin_site):
 
 
 def _changes_from_post(post, order, staged: EditChanges) -> EditChanges:
-    """Read the workspace form: current lines, staged additions, and at most one new product or custom item."""
+    """Read the workspace form: current lines, staged additions, and at most one new product or custom item.
+
+    Every number is checked against oms.bounds here, when it is staged, so a stored stage always renders.
+    """
     changes = EditChanges()
     for line in order.lines.all():
         if f"qty_{line.pk}" in post:
@@ -73,28 +110,22 @@ def _changes_from_post(post, order, staged: EditChanges) -> EditChanges:
             if quantity != line.quantity_active:
                 changes.quantities[line.pk] = quantity
     for product_id, quantity in staged.added.items():
-        quantity = _int(post.get(f"add_qty_{product_id}", quantity), "Quantity of an added product")
+        quantity = _int(post.get(f"add_qty_{product_id}", str(quantity)), "Quantity of an added product")
         if quantity > 0:
             changes.added[product_id] = quantity
     for index, item in enumerate(staged.custom_items):
-        item.quantity = _int(post.get(f"custom_qty_{index}", item.quantity), f"Quantity of '{item.name}'")
+        item.quantity = _int(post.get(f"custom_qty_{index}", str(item.quantity)), f"Quantity of '{item.name}'")
         if item.quantity > 0:
             changes.custom_items.append(item)
     fee = post.get("shipping_fee", "").strip()
-    if fee and parse_decimal(fee, "Shipping fee") != order.shipping_fee:
-        changes.shipping_fee = parse_decimal(fee, "Shipping fee")
+    if fee and _amount(fee, "Shipping fee", bounds.SHIPPING_FEE_MAX) != order.shipping_fee:
+        changes.shipping_fee = _amount(fee, "Shipping fee", bounds.SHIPPING_FEE_MAX)
     product = _new_product(post)
     if product is not None:
-        changes.added[product.pk] = changes.added.get(product.pk, 0) + _int(post.get("new_qty") or 1, "Quantity")
+        quantity = changes.added.get(product.pk, 0) + _int(post.get("new_qty") or "1", "Quantity", minimum=1)
+        changes.added[product.pk] = _int(str(quantity), "Quantity")
     if post.get("custom_name", "").strip():
-        changes.custom_items.append(
-            CustomItem(
-                name=post["custom_name"].strip(),
-                unit_price=parse_decimal(post.get("custom_price") or "0", "Price"),
-                tax_rate=parse_decimal(post.get("custom_tax_rate") or "0", "Tax rate"),
-                quantity=_int(post.get("custom_qty") or 1, "Quantity"),
-            )
-        )
+        changes.custom_items.append(_custom_item(post))
     return changes
 
 
@@ -163,7 +194,7 @@ def _post(request, order, staged):
         notify = request.POST.get("notify") == "on"
         staged = staged_edit_save(staged=staged, changes=changes, note=request.POST.get("note", ""), notify=notify)
         if action == "commit":
-            base_version = _int(request.POST.get("base_version", ""), "Version")
+            base_version = _int(request.POST.get("base_version", ""), "Version", maximum=2**31 - 1)
             order = staged_edit_commit(staged=staged, base_version=base_version, actor=request.user)
             messages.success(request, f"{order} was saved as version {order.version}.")
             return redirect("admin:orders_order_change", order.pk)

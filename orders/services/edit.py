@@ -12,7 +12,7 @@ moves by a cent. An edit that leaves no active unit on the order is refused: "Ca
 """
 
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import F, Sum
@@ -20,6 +20,7 @@ from django.db.models import F, Sum
 from catalog.models import Product, StockLevel
 from notifications.models import EmailKind
 from notifications.services import email_render
+from oms import bounds
 from oms.money import ZERO, quantize
 
 from .. import events, hooks
@@ -339,6 +340,7 @@ def order_edit_commit(
     draft invoice voided), the payment status (balance due or owed to the customer), and after commit
     the customer e-mail and webhooks.
     """
+    edit_changes_check(changes)
     locked = _lock(order_id, changes, actor)  # the root too: an edit adjusts the family's expected total
     order = locked.order
     if order.version != base_version:
@@ -457,9 +459,51 @@ def order_edit_preview(*, order_id: int, changes: EditChanges, note: str = "") -
 # --- staging: one scratchpad per staff member and order ------------------------------------------------------
 
 
+def _bounded(value, label: str, *, low, high) -> None:
+    if not isinstance(value, int | Decimal) or (isinstance(value, Decimal) and not value.is_finite()):
+        raise OrderValidationError(f"{label}: '{value}' is not a number.")
+    if not low <= value <= high:
+        raise OrderValidationError(f"{label}: {value} is outside {low}..{high}.")
+
+
+def edit_changes_check(changes: EditChanges) -> None:
+    """Staged numbers within oms.bounds, refused when staged (so a stored stage always previews and renders).
+
+    Raises OrderValidationError naming the field. The commit prices the whole order and checks its totals too.
+    """
+    for line_id, quantity in changes.quantities.items():
+        _bounded(quantity, f"Quantity of line {line_id}", low=0, high=bounds.QUANTITY_MAX)
+    for product_id, quantity in changes.added.items():
+        _bounded(quantity, f"Quantity of product {product_id}", low=1, high=bounds.QUANTITY_MAX)
+    for item in changes.custom_items:
+        label = f"Custom item '{item.name[:40]}'"
+        problem = bounds.text_problem(item.name, multiline=False)
+        if problem or not item.name.strip():
+            raise OrderValidationError(f"{label}: the name {problem or 'is empty.'}")
+        _bounded(item.quantity, f"{label}: quantity", low=1, high=bounds.QUANTITY_MAX)
+        _bounded(item.unit_price, f"{label}: price", low=ZERO, high=bounds.UNIT_PRICE_MAX)
+        _bounded(item.tax_rate, f"{label}: tax rate", low=ZERO, high=bounds.TAX_RATE_MAX)
+    if changes.shipping_fee is not None:
+        _bounded(changes.shipping_fee, "Shipping fee", low=ZERO, high=bounds.SHIPPING_FEE_MAX)
+
+
+def _stage_is_sound(staged: StagedEdit) -> bool:
+    try:
+        edit_changes_check(EditChanges.from_json(staged.changes))
+    except (OrderValidationError, ArithmeticError, ValueError, TypeError, KeyError, AttributeError):
+        return False
+    return True
+
+
 def staged_edit_get(*, order: Order, staff) -> StagedEdit:
-    """The staff member's stage for this order; an empty stage follows the order's current version."""
+    """The staff member's stage for this order; an empty stage follows the order's current version.
+
+    A stage that no longer passes the bounds (stored before they existed) is emptied, so the page renders.
+    """
     staged, _ = StagedEdit.objects.get_or_create(order=order, staff=staff, defaults={"base_version": order.version})
+    if not _stage_is_sound(staged):
+        staged.changes = {}
+        staged.save(update_fields=["changes", "updated_at"])
     if staged.base_version != order.version and EditChanges.from_json(staged.changes).is_empty():
         staged.base_version = order.version
         staged.save(update_fields=["base_version", "updated_at"])
@@ -467,6 +511,11 @@ def staged_edit_get(*, order: Order, staff) -> StagedEdit:
 
 
 def staged_edit_save(*, staged: StagedEdit, changes: EditChanges, note: str, notify: bool) -> StagedEdit:
+    """Keep the staff member's changes; refused (OrderValidationError naming the field) when out of bounds."""
+    edit_changes_check(changes)
+    problem = bounds.text_problem(note)
+    if problem:
+        raise OrderValidationError(f"Note to the customer {problem}")
     staged.changes, staged.note, staged.notify = changes.to_json(), note, notify
     staged.save(update_fields=["changes", "note", "notify", "updated_at"])
     return staged
@@ -487,10 +536,3 @@ def staged_edit_commit(*, staged: StagedEdit, base_version: int, actor, source: 
         notify=staged.notify,
         note=staged.note,
     )
-
-
-def parse_decimal(value: str, label: str) -> Decimal:
-    try:
-        return Decimal(str(value).strip().replace(",", "."))
-    except (InvalidOperation, ValueError):
-        raise OrderValidationError(f"{label}: '{value}' is not an amount.")

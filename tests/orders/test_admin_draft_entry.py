@@ -39,6 +39,7 @@ def test_a_draft_with_a_product_line_and_a_custom_item_is_priced_from_shop_and_c
     # given
     customer.payment_terms = PaymentTerms.NET_30
     customer.save()
+    factories.TaxRateFactory(name="Reduced", rate=Decimal("9.00"))
     lines = [
         {"product": product.pk, "quantity": "2"},
         {"name": "Gift wrapping", "quantity": "1", "unit_price": "3.00", "tax_rate": "9"},

@@ -1,0 +1,131 @@
+"""Bounds of every number and text a user, a channel or a clerk can type: one set, used everywhere.
+
+Model fields take these validators and the database holds the same limits as check constraints;
+the admin forms, the edit staging, the stock forms and the import API reuse them, so a value that
+passes a form can always be stored and shown. The money limits leave headroom in the 12-digit money
+columns (largest storable 9 999 999 999.99): a line's value is at most LINE_TOTAL_MAX and an order's
+total at most ORDER_TOTAL_MAX, so no sum of lines, tax or family total can outgrow its column.
+
+Text: NUL, other control characters (tab, newline and carriage return are allowed in multi-line
+text only) and lone UTF-16 surrogates are refused; they break PostgreSQL, e-mail headers or pages.
+"""
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.deconstruct import deconstructible
+
+ZERO = Decimal("0.00")
+
+QUANTITY_MAX = 100_000  # units on one order line
+UNIT_PRICE_MAX = Decimal("1000000.00")  # a unit price, and a custom item's price
+SHIPPING_FEE_MAX = Decimal("1000000.00")
+LINE_TOTAL_MAX = Decimal("100000000.00")  # a line's value (quantity × price) and its stored amounts
+ORDER_TOTAL_MAX = Decimal("1000000000.00")  # an order's total and its order discount
+TAX_RATE_MAX = Decimal("100.00")  # percent
+STOCK_CHANGE_MAX = 1_000_000  # units received or adjusted in one movement
+STOCK_LEVEL_MAX = 1_000_000_000  # units on hand at one location (the column holds 2 147 483 647)
+
+QUANTITY_VALIDATORS = [MinValueValidator(1), MaxValueValidator(QUANTITY_MAX)]
+UNIT_PRICE_VALIDATORS = [MinValueValidator(ZERO), MaxValueValidator(UNIT_PRICE_MAX)]
+SHIPPING_FEE_VALIDATORS = [MinValueValidator(ZERO), MaxValueValidator(SHIPPING_FEE_MAX)]
+LINE_DISCOUNT_VALIDATORS = [MinValueValidator(ZERO), MaxValueValidator(LINE_TOTAL_MAX)]
+ORDER_DISCOUNT_VALIDATORS = [MinValueValidator(ZERO), MaxValueValidator(ORDER_TOTAL_MAX)]
+TAX_RATE_VALIDATORS = [MinValueValidator(ZERO), MaxValueValidator(TAX_RATE_MAX)]
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_SINGLE_LINE = re.compile("[\x00-\x1f\x7f]")
+
+
+def text_problem(value: str, *, multiline: bool = True) -> str | None:
+    """Why `value` cannot be stored as text, or None."""
+    if _SURROGATE.search(value):
+        return "contains an invalid character (a lone UTF-16 surrogate)."
+    if "\x00" in value:
+        return "contains a NUL character."
+    if (_CONTROL if multiline else _CONTROL_SINGLE_LINE).search(value):
+        return "contains a control character."
+    return None
+
+
+@deconstructible
+class TextValidator:
+    """Refuses NUL, control characters and lone surrogates (tab and line breaks only in multi-line text)."""
+
+    def __init__(self, multiline: bool = False):
+        self.multiline = multiline
+
+    def __call__(self, value) -> None:
+        if not isinstance(value, str):
+            return
+        problem = text_problem(value, multiline=self.multiline)
+        if problem:
+            raise ValidationError(f"This text {problem}", code="invalid_text")
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, TextValidator) and other.multiline == self.multiline
+
+
+SINGLE_LINE_TEXT = [TextValidator()]
+MULTI_LINE_TEXT = [TextValidator(multiline=True)]
+
+
+def text_validators_add(form: forms.BaseForm) -> None:
+    """Give every text field of a form the text validator (multi-line for textareas); passwords excepted."""
+    for field in form.fields.values():
+        if not isinstance(field, forms.CharField) or isinstance(field.widget, forms.PasswordInput):
+            continue
+        validator = TextValidator(multiline=isinstance(field.widget, forms.Textarea))
+        if validator not in field.validators:
+            field.validators.append(validator)
+
+
+# --- parsing: numbers as people type them ------------------------------------------------------------------
+
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
+def parse_quantity(value, *, label: str, minimum: int = 1, maximum: int = QUANTITY_MAX) -> int:
+    """A plain whole number within bounds: '1.0', ' 3 ', '1e3' and '' are refused with a message naming `label`."""
+    text = value if isinstance(value, str) else str(value)
+    if isinstance(value, bool) or not _INTEGER.fullmatch(text):
+        raise ValidationError(f"{label}: '{text[:40]}' is not a whole number.", code="invalid")
+    number = int(text)
+    if not minimum <= number <= maximum:
+        raise ValidationError(f"{label}: {number} is outside {minimum}..{maximum}.", code="out_of_range")
+    return number
+
+
+def parse_amount(value, *, label: str, maximum: Decimal, minimum: Decimal = ZERO) -> Decimal:
+    """A finite amount with at most two decimals within bounds: NaN, Infinity, 1e400 and '' are refused."""
+    text = str(value).strip().replace(",", ".")
+    if not text:
+        raise ValidationError(f"{label}: an amount is required.", code="required")
+    try:
+        amount = Decimal(text)
+    except (InvalidOperation, ValueError):
+        raise ValidationError(f"{label}: '{text[:40]}' is not an amount.", code="invalid")
+    if not amount.is_finite():
+        raise ValidationError(f"{label}: '{text[:40]}' is not an amount.", code="invalid")
+    if not minimum <= amount <= maximum:
+        raise ValidationError(f"{label}: {text[:40]} is outside {minimum}..{maximum}.", code="out_of_range")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValidationError(f"{label}: use at most two decimals.", code="invalid")
+    return amount.quantize(Decimal("0.01"))
+
+
+class StrictIntegerField(forms.IntegerField):
+    """An integer field that takes only plain whole numbers: '1.0' and ' 3 ' are errors, not 1 and 3."""
+
+    default_error_messages = {"invalid": "Enter a whole number (digits only, e.g. 3)."}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, bool) or not _INTEGER.fullmatch(str(value)):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return int(str(value))

@@ -86,14 +86,14 @@ def text_validators_add(form: forms.BaseForm) -> None:
 
 # --- parsing: numbers as people type them ------------------------------------------------------------------
 
-_INTEGER = re.compile(r"[+-]?[0-9]+")
+_INTEGER = re.compile(r"[+-]?[0-9]{1,18}")  # longer numbers are out of every bound (and int() refuses 4300+ digits)
 
 
 def parse_quantity(value, *, label: str, minimum: int = 1, maximum: int = QUANTITY_MAX) -> int:
     """A plain whole number within bounds: '1.0', ' 3 ', '1e3' and '' are refused with a message naming `label`."""
     text = value if isinstance(value, str) else str(value)
     if isinstance(value, bool) or not _INTEGER.fullmatch(text):
-        raise ValidationError(f"{label}: '{text[:40]}' is not a whole number.", code="invalid")
+        raise ValidationError(f"{label}: '{text[:40]}' is not a whole number within bounds.", code="invalid")
     number = int(text)
     if not minimum <= number <= maximum:
         raise ValidationError(f"{label}: {number} is outside {minimum}..{maximum}.", code="out_of_range")
@@ -121,7 +121,7 @@ def parse_amount(value, *, label: str, maximum: Decimal, minimum: Decimal = ZERO
 class StrictIntegerField(forms.IntegerField):
     """An integer field that takes only plain whole numbers: '1.0' and ' 3 ' are errors, not 1 and 3."""
 
-    default_error_messages = {"invalid": "Enter a whole number (digits only, e.g. 3)."}
+    default_error_messages = {"invalid": "Enter a whole number (digits only, e.g. 3) within the limits."}
 
     def to_python(self, value):
         if value in self.empty_values:

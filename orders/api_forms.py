@@ -109,8 +109,11 @@ def line_formset_class():
     )
 
 
-def _scalars(obj: dict) -> dict:
-    """Form data from a JSON object: nested values are not scalars and are left out (the field reports it)."""
+def _scalars(obj: dict, form_class, prefix: str, errors: dict) -> dict:
+    """Form data from a JSON object; a list or an object where the form expects a value is an error."""
+    for name in form_class.base_fields:
+        if isinstance(obj.get(name), dict | list):
+            errors[f"{prefix}{name}"] = ["Send a string or a number here, not a list or an object."]
     return {key: value for key, value in obj.items() if not isinstance(value, dict | list)}
 
 
@@ -121,7 +124,7 @@ def _nested_form(form_class, data: dict, key: str, errors: dict, *, required: bo
     if not isinstance(value, dict):
         errors[key] = ["This field is required and must be an object."]
         return None
-    form = form_class(_scalars(value))
+    form = form_class(_scalars(value, form_class, f"{key}.", errors))
     if not form.is_valid():
         errors.update({f"{key}.{field}": list(messages) for field, messages in form.errors.items()})
     return form
@@ -137,7 +140,8 @@ def _lines_formset(data: dict, errors: dict):
         if not isinstance(line, dict):
             errors[f"lines[{index}]"] = ["Each line must be an object."]
             line = {}
-        formset_data.update({f"lines-{index}-{key}": value for key, value in _scalars(line).items()})
+        scalars = _scalars(line, LineForm, f"lines[{index}].", errors)
+        formset_data.update({f"lines-{index}-{key}": value for key, value in scalars.items()})
     # An empty line object must be reported, not skipped as an unchanged extra form.
     tax_rates = frozenset(TaxRate.objects.filter(active=True).values_list("rate", flat=True))
     formset = line_formset_class()(
@@ -156,7 +160,7 @@ def validate_order_payload(data) -> tuple[dict | None, dict[str, list[str]]]:
     if not isinstance(data, dict):
         return None, {"__all__": ["The body must be a JSON object."]}
     errors: dict[str, list[str]] = {}
-    order_form = OrderForm(_scalars(data))
+    order_form = OrderForm(_scalars(data, OrderForm, "", errors))
     if not order_form.is_valid():
         errors.update({field: list(messages) for field, messages in order_form.errors.items()})
     customer = _nested_form(CustomerForm, data, "customer", errors)

@@ -98,10 +98,11 @@ class DraftLineForm(forms.ModelForm):
         product = data.get("product")
         if product is not None and "product" in self.changed_data:
             self._forget_catalogue_values(data)
-        if product is None and not (
-            data.get("name") and data.get("unit_price") is not None and data.get("tax_rate") is not None
-        ):
-            raise forms.ValidationError("Choose a product, or give a custom item a name, a unit price and a tax rate.")
+        if product is None:
+            for name in ("name", "unit_price", "tax_rate"):
+                if data.get(name) in (None, "") and name not in self.errors:
+                    # On the field that is missing, so the clerk sees where; a product line needs none of them.
+                    self.add_error(name, "Choose a product, or give a custom item a name, a unit price and a tax rate.")
         if data.get("discount_amount") is None:
             data["discount_amount"] = ZERO
         return data

@@ -86,7 +86,9 @@ class StockLevel(models.Model):
     reorder_point = models.IntegerField(
         default=0, validators=[MinValueValidator(0), MaxValueValidator(STOCK_LEVEL_MAX)]
     )
-    bin_location = models.CharField(max_length=32, blank=True, validators=SINGLE_LINE_TEXT, help_text="Shelf or bin, printed on pick lists.")
+    bin_location = models.CharField(
+        max_length=32, blank=True, validators=SINGLE_LINE_TEXT, help_text="Shelf or bin, printed on pick lists."
+    )
     # No row history: every change of a level is a StockMovement (the ledger), which says more.
 
     class Meta:

@@ -93,10 +93,14 @@ def parse_quantity(value, *, label: str, minimum: int = 1, maximum: int = QUANTI
     """A plain whole number within bounds: '1.0', ' 3 ', '1e3' and '' are refused with a message naming `label`."""
     text = value if isinstance(value, str) else str(value)
     if isinstance(value, bool) or not _INTEGER.fullmatch(text):
-        raise ValidationError(f"{label}: '{text[:40]}' is not a whole number within bounds.", code="invalid")
+        raise ValidationError(
+            f"{label}: '{text[:40]}' is not a whole number from {minimum} to {maximum}.", code="invalid"
+        )
     number = int(text)
     if not minimum <= number <= maximum:
-        raise ValidationError(f"{label}: {number} is outside {minimum}..{maximum}.", code="out_of_range")
+        raise ValidationError(
+            f"{label}: {number} is not a whole number from {minimum} to {maximum}.", code="out_of_range"
+        )
     return number
 
 

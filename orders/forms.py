@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
+from unfold.widgets import UnfoldAdminSelectWidget
 
 from catalog.models import TaxRate
 from oms.bounds import QUANTITY_MAX, StrictIntegerField, text_validators_add
@@ -80,11 +81,14 @@ class DraftLineForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if "quantity" in self.fields:
-            self.fields["quantity"] = StrictIntegerField(min_value=1, max_value=QUANTITY_MAX)
+        if "quantity" in self.fields:  # the admin's widget (and its look) is kept, the parsing is strict
+            widget = self.fields["quantity"].widget
+            self.fields["quantity"] = StrictIntegerField(min_value=1, max_value=QUANTITY_MAX, widget=widget)
         if "tax_rate" in self.fields:
             self.fields["tax_rate"] = TaxRateChoiceField(
-                current=self.instance.tax_rate, help_text="Custom items: one of the shop's tax rates."
+                current=self.instance.tax_rate,
+                help_text="Custom items: one of the shop's tax rates.",
+                widget=UnfoldAdminSelectWidget,
             )
         text_validators_add(self)
         for name in ("name", "unit_price", "tax_rate", "discount_amount"):

@@ -146,6 +146,7 @@ def order_reprice(order, lines: Sequence, *, changed: Sequence) -> None:
     """After a reduction or an edit of a placed order: price only the `changed` lines again (rule 2),
     take the order discount as the sum of the shares the lines still carry (rule 1), drop the shipping fee
     when no active unit is left (rule 5), and set the totals. Every line of the order is in `lines`."""
+    validate_bounds(order, changed)
     for line in changed:
         if line.discount_amount > quantize(line.unit_price * line.quantity_active):
             raise OrderValidationError(f"Line '{line.name}': the discount is more than the line's value.")
@@ -156,6 +157,7 @@ def order_reprice(order, lines: Sequence, *, changed: Sequence) -> None:
         order.shipping_fee = ZERO
     order.discount_amount = sum((line.order_discount_share for line in lines), ZERO)
     order_totals_from_lines(order, lines, reprice_shipping=True)
+    validate_totals(order, lines)
 
 
 def order_has_active_units(lines: Sequence) -> bool:

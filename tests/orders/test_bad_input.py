@@ -50,6 +50,7 @@ def _pages_still_work(client, order):
         (EditChanges(custom_items=[CustomItem("Crate", Decimal("99999999999"), Decimal("21"), 1)]), "price"),
         (EditChanges(custom_items=[CustomItem("Crate", Decimal("1000000"), Decimal("21"), 100_000)]), "line total"),
         (EditChanges(custom_items=[CustomItem("Crate", Decimal("1"), Decimal("150"), 1)]), "tax rate"),
+        (EditChanges(custom_items=[CustomItem("Crate", Decimal("1000000"), Decimal("21"), 100)] * 11), "Order total"),
     ],
 )
 def test_an_edit_commit_out_of_bounds_is_refused_and_changes_nothing(placed, staff, changes, field):

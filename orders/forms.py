@@ -47,16 +47,16 @@ class DraftOrderForm(forms.ModelForm):
 
 def tax_rate_choices(current=None) -> list[tuple[str, str]]:
     """The shop's active tax rates (and the value a line already has, should that rate be retired)."""
-    rates = {rate.rate: f"{rate.rate.normalize():f} % ({rate.name})" for rate in TaxRate.objects.filter(active=True)}
+    rates = {rate.rate: f"{rate.rate.normalize():f}% · {rate.name}" for rate in TaxRate.objects.filter(active=True)}
     if current is not None and current not in rates:
-        rates[current] = f"{current.normalize():f} %"
-    return [(str(rate), label) for rate, label in sorted(rates.items(), reverse=True)]
+        rates[current] = f"{current.normalize():f}%"
+    return [(f"{rate:.2f}", label) for rate, label in sorted(rates.items(), reverse=True)]
 
 
 class TaxRateChoiceField(forms.TypedChoiceField):
     """A tax rate picked from the shop's TaxRate rows, cleaned to a Decimal."""
 
-    def __init__(self, *, current=None, required=False, empty_label="Catalogue's rate", **kwargs):
+    def __init__(self, *, current=None, required=False, empty_label="Product's rate", **kwargs):
         choices = tax_rate_choices(current)
         if not required:
             choices = [("", empty_label), *choices]
@@ -84,7 +84,7 @@ class DraftLineForm(forms.ModelForm):
         if "quantity" in self.fields:  # the admin's widget (and its look) is kept, the parsing is strict
             widget = self.fields["quantity"].widget
             self.fields["quantity"] = StrictIntegerField(min_value=1, max_value=QUANTITY_MAX, widget=widget)
-        if "tax_rate" in self.fields:
+        if "tax_rate" in self.fields:  # the admin's select shows the rates; this field also refuses others
             self.fields["tax_rate"] = TaxRateChoiceField(
                 current=self.instance.tax_rate,
                 help_text="Custom items: one of the shop's tax rates.",

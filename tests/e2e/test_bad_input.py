@@ -35,7 +35,7 @@ def test_out_of_bounds_values_on_the_edit_page_are_named_and_the_page_keeps_work
     page.get_by_role("button", name="Add custom item").click()
     page.wait_for_selector(".messagelist")
     assert "Price of the custom item: an amount is required." in page.locator(".messagelist").inner_text()
-    assert page.locator("#custom_tax_rate option").all_inner_texts() == ["21 % (Standard)"]
+    assert page.locator("#custom_tax_rate option").all_inner_texts() == ["21% · Standard"]
     page.screenshot(path=f"{SHOTS}/edit_refused_price.png", full_page=True)
 
     # then: the order and the stage are as they were

@@ -53,6 +53,17 @@ def tax_rate_choices(current=None) -> list[tuple[str, str]]:
     return [(f"{rate:.2f}", label) for rate, label in sorted(rates.items(), reverse=True)]
 
 
+def _rate(value) -> Decimal:
+    """A posted rate as a Decimal; anything else is a ValueError, which the choice field reports as invalid."""
+    try:
+        rate = Decimal(str(value).strip())
+    except ArithmeticError:
+        raise ValueError(f"{value!r} is not a tax rate")
+    if not rate.is_finite():
+        raise ValueError(f"{value!r} is not a tax rate")
+    return rate
+
+
 class TaxRateChoiceField(forms.TypedChoiceField):
     """A tax rate picked from the shop's TaxRate rows, cleaned to a Decimal."""
 
@@ -60,7 +71,7 @@ class TaxRateChoiceField(forms.TypedChoiceField):
         choices = tax_rate_choices(current)
         if not required:
             choices = [("", empty_label), *choices]
-        super().__init__(choices=choices, coerce=Decimal, empty_value=None, required=required, **kwargs)
+        super().__init__(choices=choices, coerce=_rate, empty_value=None, required=required, **kwargs)
 
     def valid_value(self, value) -> bool:
         """'9', '9.0' and '9.00' all pick the 9 % rate."""

@@ -149,6 +149,8 @@ def test_a_draft_whose_lines_outgrow_the_order_total_is_refused_naming_it(client
         ({"name": "X", "quantity": " 3 ", "unit_price": "1", "tax_rate": "21"}, "quantity"),
         ({"name": "X", "quantity": "100001", "unit_price": "1", "tax_rate": "21"}, "quantity"),
         ({"name": "X", "quantity": "1", "unit_price": "1", "tax_rate": "150"}, "tax_rate"),
+        ({"name": "X", "quantity": "1", "unit_price": "1", "tax_rate": " "}, "tax_rate"),
+        ({"name": "X", "quantity": "1", "unit_price": "1", "tax_rate": "NaN"}, "tax_rate"),
         ({"name": "X", "quantity": "1", "unit_price": "1000000.01", "tax_rate": "21"}, "unit_price"),
         ({"name": "X\x01", "quantity": "1", "unit_price": "1", "tax_rate": "21"}, "name"),
     ],

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('catalog', '0006_input_bounds'),
-        ('orders', '0007_order_list_indexes'),
+        ('orders', '0009_payments_data'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

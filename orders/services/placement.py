@@ -19,6 +19,7 @@ from ..pricing import LINE_AMOUNT_FIELDS, TOTAL_FIELDS, order_price
 from .allocation import allocation_sync
 from .locks import order_lock, stock_lock
 from .rows import rows_create, rows_update
+from .status import order_statuses_refresh
 
 Source = OrderEvent.Source
 
@@ -140,6 +141,7 @@ def order_create(*, data: OrderInput, actor=None, source: str = Source.ADMIN, pl
         _check_placeable(order, lines)
         order.place()
         order.reservation_expires_at = _reservation_deadline(order, shop)
+        order_statuses_refresh(order, lines)  # an order that costs nothing is paid from the start
     _insert_with_number(order)
     rows_create(OrderLine, lines, actor=actor)
     if place:
@@ -214,7 +216,8 @@ def order_place(*, order_id: int, actor=None, source: str = Source.ADMIN) -> Ord
     reserved, _ = allocation_sync(order=order, lines=lines, locked=locked, actor=actor)
     order.place()
     order.reservation_expires_at = _reservation_deadline(order, ShopSettings.load())
-    order.save(update_fields=["status", "placed_at", "reservation_expires_at", *TOTAL_FIELDS, "updated_at"])
+    changed = order_statuses_refresh(order, lines)  # an order that costs nothing is paid from the start
+    order.save(update_fields=["status", "placed_at", "reservation_expires_at", *changed, *TOTAL_FIELDS, "updated_at"])
     _placed_records(order, lines, reserved, actor=actor, source=source)
     return order
 

@@ -51,7 +51,7 @@ from .models import (
     PaymentTerms,
     SplitReason,
 )
-from .pricing import order_price
+from .pricing import TOTAL_FIELDS, order_price
 from .services.locks import stock_lock
 from .services.placement import order_number_for
 
@@ -401,21 +401,7 @@ def _write_order(writer: Writer, stage: Stage, o: OrderDraft, line_ids: list[int
         )
     }
     cancelled = plan.status == S.CANCELED  # every unit cancelled: nothing owed, not even shipping
-    totals = {
-        f: ZERO if cancelled else getattr(b, f)
-        for f in (
-            "shipping_fee",
-            "discount_amount",
-            "shipping_net",
-            "shipping_tax",
-            "shipping_gross",
-            "lines_gross",
-            "discount_total",
-            "total_net",
-            "total_tax",
-            "total_gross",
-        )
-    }
+    totals = {f: ZERO if cancelled else getattr(b, f) for f in ("shipping_fee", "discount_amount", *TOTAL_FIELDS)}
     unpaid_clock = (
         plan.status == S.PLACED and not on_terms and paid == ZERO and _fulfilment(plan, o.basket) == F_.UNFULFILLED
     )

@@ -77,7 +77,7 @@ def _fixtures() -> dict:
         for i in range(PRODUCTS)
     )
     for product in products:
-        stock_receive(product=product, location=location, quantity=10_000_000, reason="bench")
+        stock_receive(product=product, location=location, quantity=1_000_000, reason="bench")
     channel = Channel.objects.create(code="bench", name="Bench")
     customer = Customer.objects.create(name="Bench Buyer", email="bench@example.com")
     Address.objects.create(customer=customer, name="Bench Buyer", street="Main 1", postal_code="1000", city="A")

@@ -4,13 +4,56 @@ An operation that records several events wraps them in `events_batched()`: they 
 INSERT when the block ends (and not at all if it raises), in the order they were recorded.
 """
 
+from collections.abc import Callable
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 
 from .models import Order, OrderEvent
 
 Type = OrderEvent.Type
 _batch: ContextVar[list[OrderEvent] | None] = ContextVar("order_event_batch", default=None)
+
+
+@dataclass(frozen=True)
+class EventType:
+    """An event type another app brings: its label, and how the timeline says it.
+
+    `sentence(event, who) -> (sentence, details)`: `who` is the actor's name (or "The system", ...), the
+    details a list of short lines shown under the sentence. Made only from the event's stored parameters."""
+
+    code: str
+    label: str
+    sentence: Callable | None = None
+
+
+EVENT_TYPES: dict[str, EventType] = {}
+
+
+def register_event_type(code: str, label: str, sentence: Callable | None = None) -> EventType:
+    """Let an app above orders record events of its own on the order's timeline (from its ready()).
+
+    Codes are unique across orders' own types and every app's; registering one twice raises."""
+    if code in Type.values or code in EVENT_TYPES:
+        raise ValueError(f"An order event type {code!r} already exists.")
+    if len(code) > OrderEvent._meta.get_field("type").max_length:
+        raise ValueError(f"Event type {code!r} is longer than the column allows.")
+    EVENT_TYPES[code] = EventType(code, label, sentence)
+    return EVENT_TYPES[code]
+
+
+def event_type_label(code: str) -> str:
+    if code in Type.values:
+        return Type(code).label
+    registered = EVENT_TYPES.get(code)
+    return registered.label if registered else code.replace("_", " ").capitalize()
+
+
+def record_event(order: Order, code: str, *, actor=None, source: str = OrderEvent.Source.SYSTEM, **parameters):
+    """Record an event of a type another app registered (its `events.py` calls this, nothing else does)."""
+    if code not in EVENT_TYPES:
+        raise ValueError(f"Unknown order event type {code!r}: register it with register_event_type first.")
+    return _record(order, code, actor=actor, source=source, **parameters)
 
 
 @contextmanager
@@ -118,8 +161,11 @@ def order_payment_reversed_event(*, order, actor, source, payment_id, amount, re
     )
 
 
-def order_shipped_event(*, order, actor, source, lines: list[dict], reference: str):
-    return _record(order, Type.SHIPPED, actor=actor, source=source, lines=lines, reference=reference)
+def order_shipped_event(*, order, actor, source, lines: list[dict], reference: str, shipment: dict | None = None):
+    """`shipment`: when a fulfilment shipment shipped the units, its number, location, carrier, tracking and
+    packages, so the timeline says it in one sentence."""
+    extra = {"shipment": shipment} if shipment else {}
+    return _record(order, Type.SHIPPED, actor=actor, source=source, lines=lines, reference=reference, **extra)
 
 
 def order_memo_added_event(*, order, actor, memo_id):

@@ -39,7 +39,8 @@ from django.db import transaction
 from .rules import state_refusal
 
 # The operations that change an order: the permission staff need for each in the admin, and what the
-# refusal says when they lack it. invoice, return and refund belong to the apps that will bring them.
+# refusal says when they lack it. The operations of the apps above orders (fulfilment, invoice, return, refund)
+# are listed here too, so their guards and buttons go through the same registry.
 OPERATIONS: dict[str, tuple[str, str]] = {
     "draft_change": ("orders.change_order", "change draft orders"),
     "place": ("orders.place_order", "place orders"),
@@ -49,7 +50,13 @@ OPERATIONS: dict[str, tuple[str, str]] = {
     "split": ("orders.split_order", "split orders"),
     "payment": ("orders.record_payment", "record payments"),
     "payment_reverse": ("orders.reverse_payment", "reverse payments"),
-    "ship": ("orders.change_order", "ship orders"),  # until fulfilment brings its own permission
+    "ship": ("fulfillment.ship_shipment", "ship orders"),
+    # Fulfilment's other operations (the permissions come with the fulfillment app, granted to Warehouse):
+    "fulfil": ("fulfillment.ship_shipment", "prepare shipments"),  # create shipments, packages, pre-announce
+    "hold": ("fulfillment.hold_shipment", "put shipments on hold or release them"),
+    "handoff": ("fulfillment.handoff_shipment", "release shipments to the warehouse or recall them"),
+    "pick": ("fulfillment.pick_picklist", "pick orders"),
+    "allocation_move": ("orders.move_allocation", "move allocations to another location"),
     "address_change": ("orders.change_order", "change order addresses"),
     "invoice": ("orders.change_order", "invoice orders"),
     "return": ("orders.change_order", "register returns"),

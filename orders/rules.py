@@ -80,6 +80,13 @@ def _ship(order: Order) -> str | None:
     return None
 
 
+def _fulfil(order: Order) -> str | None:
+    """Shipments are prepared, picked, held and handed off only for a placed order with units to ship."""
+    if order.status != S.PLACED:
+        return f"{_is(order)}; only placed orders are fulfilled."
+    return None
+
+
 def _address_change(order: Order) -> str | None:
     if order.status == S.CANCELED:
         return f"Order {order.number} is cancelled; its addresses stay as they were."
@@ -108,6 +115,8 @@ STATE_CHECKS = {
     "payment": _payment,
     "payment_reverse": _payment_reverse,
     "ship": _ship,
+    "fulfil": _fulfil,
+    "pick": _fulfil,
     "address_change": _address_change,
 }
 

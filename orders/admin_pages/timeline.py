@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from notifications.models import EmailKind, Message
 
+from ..events import EVENT_TYPES
 from ..models import OrderEvent, PaymentMethod, SplitReason
 
 T = OrderEvent.Type
@@ -106,6 +107,22 @@ def _address(event, ctx) -> tuple[str, list[str]]:
     return f"{who(event)} changed the {kinds} address", details
 
 
+def _shipped(event) -> tuple[str, list[str]]:
+    p = event.parameters
+    shipment = p.get("shipment")
+    if not shipment:
+        return f"{who(event)} shipped {_units(p.get('lines'))}" + (
+            f" ({p['reference']})" if p.get("reference") else ""
+        ), []
+    packages = shipment.get("packages") or 1
+    tracking = " ".join(part for part in (shipment.get("carrier"), shipment.get("tracking_code")) if part)
+    sentence = (
+        f"{who(event)} shipped {shipment.get('number')} from {shipment.get('location')}: {_units(p.get('lines'))} "
+        f"in {packages} package{'s' if packages != 1 else ''}" + (f", {tracking}" if tracking else "")
+    )
+    return sentence, [f"Tracking: {shipment['tracking_url']}"] if shipment.get("tracking_url") else []
+
+
 SENTENCES: dict[str, Callable] = {
     T.DRAFT_CREATED: lambda e, c: (f"{who(e)} created the draft", []),
     T.PLACED: lambda e, c: (
@@ -156,11 +173,7 @@ SENTENCES: dict[str, Callable] = {
         f"{who(e)} reversed the payment of {e.parameters.get('amount')}: {e.parameters.get('reason')}",
         [f"Balance after: {e.parameters['balance']}"] if e.parameters.get("balance") is not None else [],
     ),
-    T.SHIPPED: lambda e, c: (
-        f"{who(e)} shipped {_units(e.parameters.get('lines'))}"
-        + (f" ({e.parameters['reference']})" if e.parameters.get("reference") else ""),
-        [],
-    ),
+    T.SHIPPED: lambda e, c: _shipped(e),
     T.EMAIL_QUEUED: _email,
     T.EMAIL_SENT: _email,
     T.MEMO_ADDED: _memo,
@@ -172,7 +185,17 @@ def _generic(event, ctx) -> tuple[str, list[str]]:
     from .history import readable
 
     details = [f"{key.replace('_', ' ')}: {readable(value)}" for key, value in event.parameters.items()]
-    return f"{event.get_type_display()} by {who(event).lower() if not event.actor_id else who(event)}", details
+    return f"{event.type_label} by {who(event).lower() if not event.actor_id else who(event)}", details
+
+
+def _sentence_of(event_type: str) -> Callable:
+    """Orders' own sentence for the type, else the one the app that registered the type gave, else generic."""
+    if event_type in SENTENCES:
+        return SENTENCES[event_type]
+    registered = EVENT_TYPES.get(event_type)
+    if registered and registered.sentence:
+        return lambda event, ctx: registered.sentence(event, who(event))
+    return _generic
 
 
 def timeline(events, *, memos: dict, messages: dict) -> list[dict]:
@@ -180,6 +203,6 @@ def timeline(events, *, memos: dict, messages: dict) -> list[dict]:
     ctx = {"memos": memos, "messages": messages}
     rows = []
     for event in events:
-        sentence, details = SENTENCES.get(event.type, _generic)(event, ctx)
+        sentence, details = _sentence_of(event.type)(event, ctx)
         rows.append({"event": event, "sentence": sentence, "details": details})
     return rows

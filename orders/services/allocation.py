@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from catalog import services as stock
 
-from ..exceptions import StockUnavailable
+from ..exceptions import OrderValidationError, StockUnavailable
 from ..models import Allocation, OrderLine
 from .locks import LockedStock
 from .rows import rows_create, rows_update
@@ -121,12 +121,14 @@ def _draw_down_plan(line, level_at, allocations, quantity) -> list[tuple[OrderLi
     return plan
 
 
-def _draw_down_write(order, plan, stock_many, actor) -> list[dict]:
+def _draw_down_write(order, plan, stock_many, actor, reference: str = "") -> list[dict]:
     """Write a draw-down through `stock_many` (release back to sellable, or ship), in bulk whatever the
     number of lines: the levels and the ledger, the allocations that keep units, the emptied ones removed."""
     if not plan:
         return []
-    stock_many(items=[(level, take) for _, _, level, take in plan], reference=order.number or "", actor=actor)
+    stock_many(
+        items=[(level, take) for _, _, level, take in plan], reference=reference or order.number or "", actor=actor
+    )
     for _, allocation, _, take in plan:
         allocation.quantity -= take
     kept = [allocation for _, allocation, _, _ in plan if allocation.quantity]
@@ -145,14 +147,34 @@ def _release_plan(line, levels, allocations, quantity) -> list:
     return _draw_down_plan(line, level_at, worst_first, quantity)
 
 
-def allocation_consume(*, order, line: OrderLine, quantity: int, locked: LockedStock, actor=None) -> list[dict]:
-    """Ship `quantity` reserved units of a line, taking them from its allocations (best location first).
+def allocation_consume(
+    *,
+    order,
+    line: OrderLine,
+    quantity: int,
+    locked: LockedStock,
+    actor=None,
+    location_id: int | None = None,
+    reference: str = "",
+) -> list[dict]:
+    """Ship `quantity` reserved units of a line, taking them from its allocations (best location first), or
+    only from its allocation at `location_id` (a shipment leaves from one location). The ledger rows carry
+    `reference` (the shipment's number), else the order's number.
 
     `locked` holds the line's product's stock levels, locked by the caller (`orders.services.locks`).
+    Raises OrderValidationError, changing nothing, when the allocations hold fewer units than asked.
     """
     levels = locked.for_product(line.product_id)
     level_at = {level.location_id: level for level in levels}
-    best_first = sorted(
-        _allocations_by_line([line]).get(line.pk, []), key=lambda a: level_at[a.location_id].location.priority
-    )
-    return _draw_down_write(order, _draw_down_plan(line, level_at, best_first, quantity), stock.stock_ship_many, actor)
+    allocations = _allocations_by_line([line]).get(line.pk, [])
+    if location_id is not None:
+        allocations = [a for a in allocations if a.location_id == location_id]
+    held = sum(a.quantity for a in allocations)
+    if held < quantity:
+        where = f" at {level_at[location_id].location.name}" if location_id in level_at else ""
+        raise OrderValidationError(
+            f"Order {order.number}: cannot ship {quantity} × {line.name}{where}; only {held} allocated there."
+        )
+    best_first = sorted(allocations, key=lambda a: level_at[a.location_id].location.priority)
+    plan = _draw_down_plan(line, level_at, best_first, quantity)
+    return _draw_down_write(order, plan, stock.stock_ship_many, actor, reference)

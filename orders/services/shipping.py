@@ -1,4 +1,8 @@
-"""Units leaving the warehouse for an order. The fulfilment app's shipments call this service."""
+"""Units leaving the warehouse for an order: the one path by which a unit leaves stock.
+
+The fulfilment app's shipments call `order_lines_ship_locked` under their own order lock (a shipment ships
+the units of one order from one location); `order_lines_ship` takes the lock itself.
+"""
 
 from django.db import transaction
 
@@ -6,7 +10,7 @@ from .. import events, hooks
 from ..exceptions import OrderValidationError
 from ..models import Order, OrderEvent, OrderLine
 from .allocation import allocation_consume
-from .locks import order_lock
+from .locks import Locked, order_lock
 from .rows import rows_update
 from .status import order_statuses_refresh
 
@@ -15,7 +19,13 @@ Source = OrderEvent.Source
 
 @transaction.atomic
 def order_lines_ship(
-    *, order_id: int, quantities: dict[int, int], reference: str = "", actor=None, source: str = Source.ADMIN
+    *,
+    order_id: int,
+    quantities: dict[int, int],
+    location_id: int | None = None,
+    reference: str = "",
+    actor=None,
+    source: str = Source.ADMIN,
 ) -> Order:
     """Ship open units per line id: their reservations become shipment movements; statuses follow.
 
@@ -25,22 +35,58 @@ def order_lines_ship(
     event, the "ship" hooks.
     """
     locked = order_lock(order_id, operation="ship", change=quantities, actor=actor)
+    order_lines_ship_locked(
+        locked, quantities=quantities, location_id=location_id, reference=reference, actor=actor, source=source
+    )
+    return locked.order
+
+
+def order_lines_ship_locked(
+    locked: Locked,
+    *,
+    quantities: dict[int, int],
+    location_id: int | None = None,
+    reference: str = "",
+    shipment: dict | None = None,
+    actor=None,
+    source: str = Source.ADMIN,
+) -> list[dict]:
+    """`order_lines_ship` for a caller that already holds `order_lock(operation="ship")` (a shipment).
+
+    With `location_id`, every unit comes from the lines' allocations at that location; `shipment` (number,
+    location, carrier, tracking, packages) goes into the SHIPPED event. The caller's transaction makes a
+    refusal change nothing. Returns the shipped
+    rows ({line_id, sku, quantity}); raises OrderValidationError before anything is written when a line is
+    unknown, closed or short.
+    """
     order = locked.order
     lines = list(order.lines.order_by("position", "pk"))
     by_id = {line.pk: line for line in lines}
-    shipped = []
     for line_id, quantity in sorted(quantities.items()):
         line = by_id.get(line_id)
         if line is None or quantity < 1 or quantity > line.quantity_open:
             raise OrderValidationError(f"Order {order.number}: cannot ship {quantity} of line {line_id}.")
+    shipped = []
+    for line_id, quantity in sorted(quantities.items()):
+        line = by_id[line_id]
         if line.product_id:
-            allocation_consume(order=order, line=line, quantity=quantity, locked=locked, actor=actor)
+            allocation_consume(
+                order=order,
+                line=line,
+                quantity=quantity,
+                locked=locked,
+                actor=actor,
+                location_id=location_id,
+                reference=reference,
+            )
         line.quantity_shipped += quantity
-        shipped.append({"line_id": line.pk, "sku": line.sku, "quantity": quantity})
+        shipped.append({"line_id": line.pk, "sku": line.sku, "name": line.name, "quantity": quantity})
     rows_update(OrderLine, lines, ["quantity_shipped"], actor=actor)
     changed = order_statuses_refresh(order, lines)
     order.reservation_expires_at = None
     order.save(update_fields=[*changed, "reservation_expires_at", "updated_at"])
-    events.order_shipped_event(order=order, actor=actor, source=source, lines=shipped, reference=reference)
+    events.order_shipped_event(
+        order=order, actor=actor, source=source, lines=shipped, reference=reference, shipment=shipment
+    )
     hooks.run_hooks(hooks.HookContext("ship", order, actor=actor, change=shipped))
-    return order
+    return shipped

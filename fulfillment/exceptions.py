@@ -1,0 +1,12 @@
+"""Fulfilment's refusals are the order core's: the admin, the API and the services report them alike."""
+
+from orders.exceptions import InvalidTransition, OrderValidationError
+
+
+class ShipmentError(OrderValidationError):
+    """A shipment cannot do what was asked (nothing to ship, already shipped, a bad tracking URL, ...)."""
+
+    code = "shipment_invalid"
+
+
+__all__ = ["InvalidTransition", "OrderValidationError", "ShipmentError"]

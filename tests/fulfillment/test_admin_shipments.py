@@ -1,0 +1,170 @@
+"""The shipment admin: the section registry, the shipment page, its actions by role, the list's tabs and search."""
+
+import pytest
+from django.urls import reverse
+
+from fulfillment import admin_sections
+from fulfillment.admin_sections import ShipmentSection, register_section
+from fulfillment.models import Shipment, ShipmentHold
+from fulfillment.services.shipments import shipment_ship, shipments_create
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+LIST_URL = reverse("admin:fulfillment_shipment_changelist")
+
+
+@pytest.fixture
+def shipment(place_order, product, location):
+    factories.stock(product, location, 10)
+    order = place_order([(product, 2)])
+    return shipments_create(order_id=order.pk)[0]
+
+
+def _page(shipment):
+    return reverse("admin:fulfillment_shipment_change", args=(shipment.pk,))
+
+
+@pytest.fixture
+def test_section():
+    """A section registered for one test, as another feature would from its ready()."""
+    posted = []
+
+    def post(request, shipment):
+        posted.append((shipment.pk, request.POST.get("note")))
+
+    section = register_section(
+        ShipmentSection(
+            "test-notes",
+            "Test notes",
+            position=5,
+            template="admin/fulfillment/shipment/section_test.html",
+            context=lambda request, shipment: {"greeting": f"Hello {shipment.number}"},
+            permission="fulfillment.ship_shipment",
+            post=post,
+        )
+    )
+    yield section, posted
+    admin_sections.SECTIONS.pop(section.slug)
+
+
+def test_a_slug_registers_once(test_section):
+    section, _ = test_section
+    with pytest.raises(ValueError, match="already registered"):
+        register_section(section)
+
+
+def test_a_section_renders_on_the_page_for_users_with_its_permission(
+    client, warehouse, desk, shipment, test_section, settings, tmp_path
+):
+    (tmp_path / "admin/fulfillment/shipment").mkdir(parents=True)
+    (tmp_path / "admin/fulfillment/shipment/section_test.html").write_text(
+        '<p id="greeting">{{ greeting }}</p><form action="{{ section_url }}"></form>'
+    )
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
+    client.force_login(warehouse)
+    page = client.get(_page(shipment)).content.decode()
+    assert f'<p id="greeting">Hello {shipment.number}</p>' in page
+    assert reverse("admin:fulfillment_shipment_section", args=(shipment.pk, "test-notes")) in page
+    client.force_login(desk)  # order desk: no ship permission, so no section
+    assert "greeting" not in client.get(_page(shipment)).content.decode()
+
+
+def test_a_section_receives_its_posts_after_the_permission_check(client, warehouse, desk, shipment, test_section):
+    _, posted = test_section
+    url = reverse("admin:fulfillment_shipment_section", args=(shipment.pk, "test-notes"))
+    client.force_login(desk)
+    assert client.post(url, {"note": "x"}).status_code == 403
+    client.force_login(warehouse)
+    response = client.post(url, {"note": "fragile"})
+    assert response.status_code == 302 and response["Location"] == _page(shipment)
+    assert posted == [(shipment.pk, "fragile")]
+    assert client.get(url).status_code == 403  # a section takes posts only
+    assert client.post(url.replace("test-notes", "nope")).status_code == 404
+
+
+def test_the_page_shows_lines_location_and_the_ship_button_to_the_warehouse_only(client, warehouse, desk, shipment):
+    client.force_login(warehouse)
+    response = client.get(_page(shipment))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert f"Shipment {shipment.number}" in page and "Main warehouse" in page and "MUG-1" in page
+    assert 'data-action="ship"' in page
+    client.force_login(desk)
+    page = client.get(_page(shipment)).content.decode()
+    assert f"Shipment {shipment.number}" in page and 'data-action="ship"' not in page
+    ship_url = reverse("admin:fulfillment_shipment_action", args=(shipment.pk, "ship"))
+    assert client.post(ship_url, {"packages": 1}).status_code == 403
+    shipment.refresh_from_db()
+    assert shipment.status == Shipment.Status.PENDING
+
+
+def test_shipping_from_the_page_records_the_tracking(client, warehouse, shipment):
+    client.force_login(warehouse)
+    url = reverse("admin:fulfillment_shipment_action", args=(shipment.pk, "ship"))
+    assert client.get(url).status_code == 200
+    bad = client.post(url, {"carrier": "DHL", "tracking_url": "javascript:alert(1)", "packages": 1, "_ship": 1})
+    assert bad.status_code == 200 and "Tracking URL" in bad.content.decode()
+    shipment.refresh_from_db()
+    assert shipment.status == Shipment.Status.PENDING
+    data = {"carrier": "DHL", "tracking_code": "JD1", "tracking_url": "https://t.example/JD1", "packages": 2}
+    response = client.post(url, {**data, "_ship": 1})
+    assert response.status_code == 302
+    shipment.refresh_from_db()
+    assert (shipment.status, shipment.tracking_code, shipment.packages) == (Shipment.Status.SHIPPED, "JD1", 2)
+    page = client.get(_page(shipment)).content.decode()
+    assert 'href="https://t.example/JD1"' in page and 'data-action="ship"' not in page
+
+
+@pytest.mark.parametrize("object_id", ["999999", "abc"])
+def test_an_unknown_shipment_is_a_404(client, warehouse, object_id):
+    client.force_login(warehouse)
+    assert client.get(f"/admin/fulfillment/shipment/{object_id}/change/").status_code == 404
+
+
+def test_tabs_count_and_filter_by_status(client, warehouse, place_order, product, location):
+    factories.stock(product, location, 20)
+    pending, held, shipped = (shipments_create(order_id=place_order([(product, 1)]).pk)[0] for _ in range(3))
+    ShipmentHold.objects.create(shipment=held, reason=ShipmentHold.Reason.ADDRESS_CHECK)
+    shipment_ship(shipment_id=shipped.pk)
+    client.force_login(warehouse)
+    response = client.get(LIST_URL)
+    counts = {tab["slug"]: int(tab["count"]) for tab in response.context["shipment_list_tabs"]}
+    assert counts == {"not_shipped": 2, "on_hold": 1, "shipped": 1, "delivered": 0, "canceled": 0, "all": 3}
+    assert {s.pk for s in response.context["cl"].result_list} == {pending.pk, held.pk}
+    on_hold = client.get(LIST_URL, {"tab": "on_hold"}).context["cl"].result_list
+    assert [s.pk for s in on_hold] == [held.pk]
+    assert client.get(LIST_URL, {"tab": "nope"}).status_code == 404
+
+
+def test_search_by_shipment_number_and_by_order_number(client, warehouse, place_order, product, location):
+    factories.stock(product, location, 20)
+    first = shipments_create(order_id=place_order([(product, 1)]).pk)[0]
+    second = shipments_create(order_id=place_order([(product, 1)]).pk)[0]
+    client.force_login(warehouse)
+
+    def found(term):
+        return {s.pk for s in client.get(LIST_URL, {"tab": "all", "q": term}).context["cl"].result_list}
+
+    assert found(first.number) == {first.pk}
+    assert found(first.number.lower()) == {first.pk}
+    assert found(f"#{second.order.number}") == {second.pk}
+    assert found("no such thing") == set()
+
+
+def test_the_list_reads_a_constant_number_of_queries(client, warehouse, place_order, product, location,
+                                                     django_assert_num_queries):  # fmt: skip
+    factories.stock(product, location, 100)
+    shipments_create(order_id=place_order([(product, 1)]).pk)
+    client.force_login(warehouse)
+    client.get(LIST_URL)  # warms the session and content types
+    with django_assert_num_queries(QUERIES_LIST) as first:
+        client.get(LIST_URL)
+    for _ in range(10):
+        shipments_create(order_id=place_order([(product, 1)], customer=factories.AddressFactory().customer).pk)
+    with django_assert_num_queries(QUERIES_LIST):
+        response = client.get(LIST_URL)
+    assert len(response.context["cl"].result_list) == 11
+    assert first
+
+
+QUERIES_LIST = 7

@@ -1,11 +1,15 @@
 """Property test of the money rules (orders/pricing.py): random sequences of place, edit, split, line cancel,
-cancel, pay and ship on one split family, checked after every step against an independent model.
+cancel, pay (within the balance, or over it with and without the "overpayment" tick), a repeated payment
+submission (same idempotency key), payment reversal and ship on one split family, checked after every step
+against an independent model.
 
 The model below knows the rules, not the code: it works in integer cents, shares discounts with its own
 largest-remainder and half-up arithmetic, and predicts which operations must be refused. After every step
 the database must equal the model line by line; units and cents are conserved across the family (its
 total moves only by what edits and cancellations changed, its units only by what they added or took);
-amount paid is the sum of payment rows; no amount is negative; every invariant rule passes. A refused
+amount paid is the sum of payment rows and equals the model's standing payments (paid, minus reversed, moved
+by splits); exactly the payments the model reversed have a reversal row; a repeated submission returns the
+first payment and changes nothing; no amount is negative; every invariant rule passes. A refused
 operation must leave every row as it was (full snapshots compared).
 
 Prices include tax (the shop's default), so a line's gross is exactly price × units − its discounts; the
@@ -13,6 +17,7 @@ tax split itself is covered by test_pricing_properties.py.
 """
 
 import copy
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -31,7 +36,7 @@ from orders.exceptions import OrderError
 from orders.models import Allocation, Order, OrderEvent, OrderLine, OrderPayment, SplitReason
 from orders.services.cancel import order_cancel, order_line_cancel
 from orders.services.edit import CustomItem, EditChanges, order_edit_commit
-from orders.services.payments import order_payment_record
+from orders.services.payments import order_payment_record, order_payment_reverse
 from orders.services.placement import LineInput, OrderInput, order_create
 from orders.services.shipping import order_lines_ship
 from orders.services.split import order_split
@@ -128,6 +133,18 @@ class MOrder:
         return any(line.active for line in self.lines.values())
 
 
+@dataclass
+class MPayment:
+    """One recorded submission: the order it was recorded on, its key and cents; `pk` is filled in once the
+    service returned the row (an identity only: every amount is the model's own)."""
+
+    order: int
+    key: str
+    cents: int
+    pk: int | None = None
+    reversed: bool = False
+
+
 class Refused(Exception):
     """The model's prediction: the service must refuse this operation."""
 
@@ -141,7 +158,8 @@ class Model:
     orders: dict[int, MOrder] = field(default_factory=dict)  # order pk -> order
     expected_total: int = 0
     expected_units: Counter = field(default_factory=Counter)
-    payments: int = 0
+    payments: int = 0  # cents of every payment row of the family: payments minus reversals
+    ledger: list[MPayment] = field(default_factory=list)
 
     def free(self, product: int) -> int:
         held = sum(
@@ -271,11 +289,23 @@ class Model:
         if line.product is not None:
             self.on_hand[line.product] -= quantity
 
-    def pay(self, order: MOrder, amount: int) -> None:
-        if order.status != PLACED:
+    def pay(self, pk: int, amount: int, overpay: bool) -> None:
+        """Rule: a placed order only; above the balance due only with the "overpayment" tick."""
+        order = self.orders[pk]
+        if order.status != PLACED or (amount > order.total - order.paid and not overpay):
             raise Refused
         order.paid += amount
         self.payments += amount
+        self.ledger.append(MPayment(pk, f"key-{len(self.ledger)}", amount))
+
+    def reverse(self, payment: MPayment) -> None:
+        """Rule: once per payment, and never below what its order still holds of it (split moved some)."""
+        order = self.orders[payment.order]
+        if payment.reversed or order.paid < payment.cents:
+            raise Refused
+        order.paid -= payment.cents
+        self.payments -= payment.cents
+        payment.reversed = True
 
 
 # --- the operations, drawn by hypothesis -------------------------------------------------------------------
@@ -284,7 +314,14 @@ index = st.integers(min_value=0, max_value=20)
 quantity_op = st.tuples(st.just("quantity"), index, index, st.integers(min_value=0, max_value=6))
 split_op = st.tuples(st.just("split"), index, st.lists(st.tuples(index, st.integers(0, 2)), min_size=1, max_size=3))
 line_cancel_op = st.tuples(st.just("line_cancel"), index, index, st.integers(min_value=1, max_value=3))
-pay_op = st.tuples(st.just("pay"), index, st.integers(min_value=1, max_value=20000))
+# cents, or "balance" (exactly what is due), "over" (one cent more), "part" (half of it), resolved against the
+# model; the overpayment tick
+pay_op = st.tuples(
+    st.just("pay"), index, st.sampled_from(["balance", "over", "part"]) | st.integers(min_value=1, max_value=20000),
+    st.booleans(),
+)  # fmt: skip
+repeat_op = st.tuples(st.just("repeat"), index)  # the submission of payment i again, with its key
+reverse_op = st.tuples(st.just("reverse"), index)
 ship_op = st.tuples(st.just("ship"), index, index, st.integers(min_value=1, max_value=3))
 operation = st.one_of(  # reductions and splits listed more than once: they are what the rules are about
     quantity_op,
@@ -301,6 +338,13 @@ operation = st.one_of(  # reductions and splits listed more than once: they are 
     split_op,
     pay_op,
     st.tuples(st.just("cancel"), index),
+    repeat_op,
+    reverse_op,
+    pay_op,
+    reverse_op,
+    repeat_op,
+    reverse_op,
+    split_op,
 )
 order_spec = st.fixed_dictionaries(
     {
@@ -313,7 +357,8 @@ order_spec = st.fixed_dictionaries(
         ),
         "discount": st.integers(min_value=0, max_value=100),  # % of the goods' value
         "fee": st.integers(min_value=0, max_value=995),
-        "operations": st.lists(operation, min_size=1, max_size=12),
+        "payments": st.lists(pay_op, max_size=2),  # first, so that repeats and reversals have payments to act on
+        "operations": st.lists(operation, min_size=1, max_size=14),
     }
 )
 
@@ -360,6 +405,8 @@ class Step:
     positions: list[int]
     position: int | None
     line_ids: dict[int, int]  # position -> line id
+    cents: int = 0  # a payment's amount, resolved against the model
+    payment: int = 0  # index into the model's ledger (repeat, reverse)
 
 
 def _resolve(op, root: Order, model: Model) -> Step:
@@ -367,7 +414,15 @@ def _resolve(op, root: Order, model: Model) -> Step:
     member = family[op[1] % len(family)]
     positions = sorted(model.orders[member.pk].lines)
     position = positions[op[2] % len(positions)] if op[0] in ("quantity", "line_cancel", "ship") else None
-    return Step(op[0], member, positions, position, dict(member.lines.values_list("position", "pk")))
+    step = Step(op[0], member, positions, position, dict(member.lines.values_list("position", "pk")))
+    if op[0] == "pay":
+        state = model.orders[member.pk]
+        due = state.total - state.paid
+        wanted = {"balance": due, "over": due + 1, "part": due // 2}
+        step.cents = op[2] if isinstance(op[2], int) else max(wanted[op[2]], 1)
+    elif op[0] in ("repeat", "reverse"):
+        step.payment = op[1] % len(model.ledger)
+    return step
 
 
 def _split_moves(op, step: Step) -> dict[int, int]:
@@ -397,13 +452,15 @@ def _predict(op, step: Step, model: Model, products) -> MOrder | None:
         model.cancel(state)
     elif kind == "ship":
         model.ship(state, step.position, op[3])
-    else:
-        model.pay(state, op[2])
-    return None
+    elif kind == "pay":
+        model.pay(step.member.pk, step.cents, op[3])
+    elif kind == "reverse":
+        model.reverse(model.ledger[step.payment])
+    return None  # "repeat": the same submission again records nothing
 
 
-def _perform(op, step: Step, products) -> Order | None:
-    """Run the operation through the services; returns the new order of a split."""
+def _perform(op, step: Step, products, model: Model) -> Order | OrderPayment | None:
+    """Run the operation through the services; returns the new order of a split, the payment row of a payment."""
     member, kind, cents = step.member, step.kind, Decimal("0.01")
     line_id = step.line_ids.get(step.position)
     edits = {
@@ -423,19 +480,26 @@ def _perform(op, step: Step, products) -> Order | None:
         order_cancel(order_id=member.pk, reason="property test")
     elif kind == "ship":
         order_lines_ship(order_id=member.pk, quantities={line_id: op[3]})
+    elif kind == "pay":
+        key = f"key-{len(model.ledger)}"
+        return order_payment_record(
+            order_id=member.pk, amount=step.cents * cents, method="card", idempotency_key=key, allow_overpayment=op[3]
+        )
+    elif kind == "repeat":
+        first = model.ledger[step.payment]
+        return order_payment_record(
+            order_id=first.order, amount=first.cents * cents, method="card", idempotency_key=first.key
+        )
     else:
-        order_payment_record(order_id=member.pk, amount=op[2] * cents, method="card")
+        order_payment_reverse(payment_id=model.ledger[step.payment].pk, reason="property test")
     return None
 
 
 def _step(op, model: Model, root: Order, products) -> Model:
     """One operation on both sides; returns the model after it. A refusal must match and change nothing."""
+    if op[0] in ("repeat", "reverse") and not model.ledger:
+        return model  # no payment yet to repeat or reverse
     step = _resolve(op, root, model)
-    if step.kind == "pay":  # never above the balance: an overpayment is staff's explicit choice
-        state = model.orders[step.member.pk]
-        op = ("pay", op[1], min(op[2], state.total - state.paid))
-        if op[2] <= 0:
-            return model
     trial = copy.deepcopy(model)
     try:
         child = _predict(op, step, trial, products)
@@ -445,7 +509,7 @@ def _step(op, model: Model, root: Order, products) -> Model:
     before = _snapshot(root)
     try:
         with transaction.atomic():
-            new = _perform(op, step, products)
+            new = _perform(op, step, products, model)
     except OrderError as error:
         assert predicted == "refused", f"{op}: the service refused ({error}) what the rules allow"
         assert _snapshot(root) == before, f"{op}: a refusal changed rows"
@@ -453,8 +517,14 @@ def _step(op, model: Model, root: Order, products) -> Model:
         return model
     assert predicted is None, f"{op}: the service did what the rules refuse"
     event(f"{step.kind} done")
-    if new is not None:
+    if step.kind == "split":
         trial.orders[new.pk] = child
+    elif step.kind == "pay":
+        assert not new.replayed, f"{op}: a new key replayed an earlier payment"
+        trial.ledger[-1].pk = new.pk
+    elif step.kind == "repeat":
+        assert (new.pk, new.replayed) == (model.ledger[step.payment].pk, True), f"{op}: the repeat recorded again"
+        assert _snapshot(root) == before, f"{op}: a repeated submission changed rows"
     return trial
 
 
@@ -507,6 +577,8 @@ def _check(model: Model, root: Order) -> None:
     assert +units == +model.expected_units
     paid_rows = sum(_cents(p) for p in OrderPayment.objects.filter(order__in=family).values_list("amount", flat=True))
     assert sum(_cents(order.amount_paid) for order in family) == paid_rows == model.payments
+    reversed_ids = OrderPayment.objects.filter(order__in=family, kind=OrderPayment.Kind.REVERSAL)
+    assert set(reversed_ids.values_list("reverses_id", flat=True)) == {p.pk for p in model.ledger if p.reversed}
     for name in ("gross", "net", "tax", "discount_amount", "order_discount_share"):
         assert not lines.filter(**{f"{name}__lt": 0}).exists(), name
     assert [(rule.name, found) for rule, found in run_all() if found] == []
@@ -521,7 +593,7 @@ class _Rollback(Exception):
 
 @pytest.mark.django_db
 @settings(
-    max_examples=40,
+    max_examples=int(os.environ.get("OMS_MONEY_EXAMPLES", "40")),
     deadline=None,
     phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],  # no "explain": minutes on a DB test
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
@@ -534,7 +606,7 @@ def test_random_operations_keep_money_and_units_as_the_model_says(spec, channel,
             PRODUCT_INDEX.clear()
             PRODUCT_INDEX.update({product.pk: n for n, product in enumerate(products)})
             _check(model, root)
-            for op in spec["operations"]:
+            for op in [*spec["payments"], *spec["operations"]]:
                 model = _step(op, model, root, products)
                 _check(model, root)
             raise _Rollback

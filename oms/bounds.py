@@ -4,7 +4,10 @@ Model fields take these validators and the database holds the same limits as che
 the admin forms, the edit staging, the stock forms and the import API reuse them, so a value that
 passes a form can always be stored and shown. The money limits leave headroom in the 12-digit money
 columns (largest storable 9 999 999 999.99): a line's value is at most LINE_TOTAL_MAX and an order's
-total at most ORDER_TOTAL_MAX, so no sum of lines, tax or family total can outgrow its column.
+total at most ORDER_TOTAL_MAX, so no sum of lines, tax or family total can outgrow its column. A split
+family's total (the root's expected family total) is held to the same ORDER_TOTAL_MAX: splitting only
+divides an order, so only edits raise it. One payment is at most ORDER_TOTAL_MAX and what an order holds
+(`amount_paid`, payments with overpayments) at most AMOUNT_PAID_MAX, what its column stores.
 
 Text: NUL, other control characters (tab, newline and carriage return are allowed in multi-line
 text only) and lone UTF-16 surrogates are refused; they break PostgreSQL, e-mail headers or pages.
@@ -25,6 +28,9 @@ UNIT_PRICE_MAX = Decimal("1000000.00")  # a unit price, and a custom item's pric
 SHIPPING_FEE_MAX = Decimal("1000000.00")
 LINE_TOTAL_MAX = Decimal("100000000.00")  # a line's value (quantity × price) and its stored amounts
 ORDER_TOTAL_MAX = Decimal("1000000000.00")  # an order's total and its order discount
+FAMILY_TOTAL_MAX = ORDER_TOTAL_MAX  # the totals of a split family together
+PAYMENT_AMOUNT_MAX = ORDER_TOTAL_MAX  # one payment (or the reversal of one)
+AMOUNT_PAID_MAX = Decimal("9999999999.99")  # what one order holds: the largest amount its money column stores
 TAX_RATE_MAX = Decimal("100.00")  # percent
 STOCK_CHANGE_MAX = 1_000_000  # units received or adjusted in one movement
 STOCK_LEVEL_MAX = 1_000_000_000  # units on hand at one location (the column holds 2 147 483 647)

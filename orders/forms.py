@@ -8,10 +8,10 @@ from django.utils import timezone
 from unfold.widgets import UnfoldAdminSelectWidget
 
 from catalog.models import TaxRate
-from oms.bounds import QUANTITY_MAX, StrictIntegerField, text_validators_add
+from oms.bounds import PAYMENT_AMOUNT_MAX, QUANTITY_MAX, StrictIntegerField, text_validators_add
 
 from .exceptions import OrderValidationError
-from .models import ADDRESS_PARTS, PAYMENT_AMOUNT_MAX, Order, OrderLine, PaymentMethod, PaymentTerms
+from .models import ADDRESS_PARTS, Order, OrderLine, PaymentMethod, PaymentTerms
 from .pricing import validate_amounts
 
 ZERO = Decimal("0.00")
@@ -181,7 +181,7 @@ class OrderCancelForm(TextCheckedForm):
     reason = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"size": 60}))
 
 
-class PaymentRecordForm(forms.Form):
+class PaymentRecordForm(TextCheckedForm):
     """Record payment. `idempotency_key` is a hidden token made when the form is shown: submitting the same
     form twice (double click, back and resubmit) records one payment."""
 
@@ -213,8 +213,8 @@ class PaymentRecordForm(forms.Form):
         return data
 
 
-class PaymentReverseForm(forms.Form):
-    payment = forms.IntegerField(widget=forms.HiddenInput)
+class PaymentReverseForm(TextCheckedForm):
+    payment = StrictIntegerField(widget=forms.HiddenInput)
     reason = forms.CharField(
         max_length=200, widget=forms.TextInput(attrs={"size": 60}), help_text="Shown in the order's history."
     )

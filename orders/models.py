@@ -457,7 +457,6 @@ class PaymentMethod(models.TextChoices):
     OTHER = "other", "Other"
 
 
-PAYMENT_AMOUNT_MAX = Decimal("9999999999.99")  # the largest amount a money column (12 digits, 2 places) holds
 
 
 class OrderPayment(models.Model):

@@ -9,24 +9,29 @@ Rules, for every path:
   refund due that results. Payments need a placed order.
 - A payment is dated (default today, never in the future, never before the order was created), has a
   method from `PaymentMethod` and an optional reference.
+- Bounds (`oms.bounds`): one payment is 0.01 to PAYMENT_AMOUNT_MAX with at most two decimals; what the
+  order then holds is at most AMOUNT_PAID_MAX (its column), so no run of overpayments can overflow it.
+  Every refusal is an OrderValidationError naming the field (`details["field"]`) and changes nothing.
 - A mistaken payment is reversed once, by a reversal row of the opposite amount with a reason. A
   reversal may not take the order's paid amount below zero (part of the payment moved to a split
   order: reverse there first). Reversing does not restart an expired reservation clock.
 """
 
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal, InvalidOperation
+from datetime import date, datetime
+from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from notifications.models import EmailKind
-from oms.money import ZERO, quantize
+from oms.bounds import AMOUNT_PAID_MAX, PAYMENT_AMOUNT_MAX, parse_amount, text_problem
+from oms.money import ZERO
 
 from .. import events, hooks
 from ..exceptions import InvalidTransition, OrderNotFound, OrderValidationError
-from ..models import PAYMENT_AMOUNT_MAX, Order, OrderEvent, OrderPayment, PaymentMethod
+from ..models import Order, OrderEvent, OrderPayment, PaymentMethod
 from ..notify import order_notify
 from .locks import order_lock
 from .status import order_statuses_refresh
@@ -41,19 +46,36 @@ def _refuse(field: str, message: str) -> OrderValidationError:
 
 
 def payment_amount_clean(value) -> Decimal:
-    """A positive amount in cents that fits the money column; anything else is refused naming the field."""
+    """0.01 to PAYMENT_AMOUNT_MAX in cents (no NaN, Infinity, third decimal); anything else is refused naming
+    the field. Floats and booleans are refused too: money is typed or Decimal, never binary."""
+    if isinstance(value, bool | float) or not isinstance(value, Decimal | int | str):
+        raise _refuse("amount", "Amount: enter a number such as 25.00.")
     try:
-        amount = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
-    except (InvalidOperation, ValueError):
-        raise _refuse("amount", "Amount: enter a number such as 25.00.") from None
-    if not amount.is_finite():
-        raise _refuse("amount", "Amount: enter a number such as 25.00 (not NaN or Infinity).")
-    if amount > PAYMENT_AMOUNT_MAX:
-        raise _refuse("amount", f"Amount: at most {PAYMENT_AMOUNT_MAX}.")
-    amount = quantize(amount)
-    if amount <= ZERO:
-        raise _refuse("amount", "Amount: a payment must be at least 0.01.")
-    return amount
+        return parse_amount(value, label="Amount", minimum=Decimal("0.01"), maximum=PAYMENT_AMOUNT_MAX)
+    except ValidationError as error:
+        raise _refuse("amount", error.messages[0]) from None
+
+
+def _text_clean(value, field: str, label: str, limit: int) -> str:
+    """A single line of at most `limit` characters: no control character, NUL or lone surrogate (they break
+    PostgreSQL, e-mail headers and CSV exports)."""
+    if not isinstance(value, str):
+        raise _refuse(field, f"{label}: text expected.")
+    value = value.strip()
+    problem = text_problem(value, multiline=False)
+    if problem or len(value) > limit:
+        raise _refuse(field, f"{label}: at most {limit} characters, no control characters ({problem or 'too long'}).")
+    return value
+
+
+def _date_clean(value) -> date:
+    """A calendar date (not a datetime: a time of day would shift it by the time zone), never in the future."""
+    paid_on = timezone.localdate() if value is None else value
+    if not isinstance(paid_on, date) or isinstance(paid_on, datetime):
+        raise _refuse("paid_on", "Payment date: a date such as 2026-01-31.")
+    if paid_on > timezone.localdate():
+        raise _refuse("paid_on", "Payment date: cannot be in the future.")
+    return paid_on
 
 
 @dataclass(frozen=True)
@@ -68,23 +90,15 @@ class PaymentInput:
     allow_overpayment: bool = False
 
     def clean(self) -> "PaymentInput":
-        if self.method not in PaymentMethod.values:
+        if not isinstance(self.method, str) or self.method not in PaymentMethod.values:
             raise _refuse("method", f"Method: choose one of {', '.join(PaymentMethod.labels).lower()}.")
-        reference = (self.reference or "").strip()
-        if len(reference) > 100 or any(ord(c) < 32 or ord(c) == 127 for c in reference):
-            raise _refuse("reference", "Reference: at most 100 characters, no control characters.")
-        if len(self.idempotency_key) > 64:
-            raise _refuse("idempotency_key", "Idempotency key: at most 64 characters.")
-        paid_on = self.paid_on or timezone.localdate()
-        if paid_on > timezone.localdate():
-            raise _refuse("paid_on", "Payment date: cannot be in the future.")
         return PaymentInput(
             amount=payment_amount_clean(self.amount),
             method=self.method,
-            reference=reference,
-            paid_on=paid_on,
-            idempotency_key=self.idempotency_key,
-            allow_overpayment=self.allow_overpayment,
+            reference=_text_clean(self.reference or "", "reference", "Reference", 100),
+            paid_on=_date_clean(self.paid_on),
+            idempotency_key=_text_clean(self.idempotency_key or "", "idempotency_key", "Idempotency key", 64),
+            allow_overpayment=self.allow_overpayment is True,
         )
 
 
@@ -105,6 +119,12 @@ def _check_payable(order: Order, data: PaymentInput) -> None:
     """What the state check (`orders.rules`, run by the lock) does not know: the date and the balance."""
     if data.paid_on < timezone.localdate(order.created_at):
         raise _refuse("paid_on", f"Payment date: cannot be before the order ({timezone.localdate(order.created_at)}).")
+    if order.amount_paid + data.amount > AMOUNT_PAID_MAX:
+        raise _refuse(
+            "amount",
+            f"Amount: order {order.number} would hold more than {order.currency} {AMOUNT_PAID_MAX} "
+            f"(it holds {order.currency} {order.amount_paid}).",
+        )
     if data.amount > order.balance_due and not data.allow_overpayment:
         due = max(order.balance_due, ZERO)
         raise _refuse(
@@ -252,9 +272,11 @@ def order_payment_reverse(*, payment_id: int, reason: str, actor=None, source: s
     "payment_reverse" hooks.
     Refused, changing nothing: a blank reason, a row that is not a payment, a payment reversed before.
     """
-    reason = (reason or "").strip()
-    if not reason or len(reason) > 200:
+    reason = _text_clean(reason or "", "reason", "Reason", 200)
+    if not reason:
         raise _refuse("reason", "Reason: say why the payment is reversed (at most 200 characters).")
+    if isinstance(payment_id, bool) or not isinstance(payment_id, int) or not 0 < payment_id < 2**63:
+        raise _refuse("payment", f"Payment: '{str(payment_id)[:40]}' is not a payment id.")
     order_id = OrderPayment.objects.filter(pk=payment_id).values_list("order_id", flat=True).first()
     if order_id is None:
         raise OrderNotFound(f"Payment {payment_id} does not exist.")

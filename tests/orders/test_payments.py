@@ -120,11 +120,15 @@ def test_an_overpayment_ticked_by_staff_is_recorded_and_shows_the_refund_due(ord
 
 
 @pytest.mark.django_db
-def test_payment_amounts_are_rounded_half_up_to_the_cent(order):
+def test_a_payment_amount_with_a_third_decimal_is_refused_not_rounded(order):
+    # given: money received is exact; rounding 10.005 to 10.01 would book a cent nobody paid
+    before = snapshot(order)
     # when
-    pay(order, "10.005")
+    with pytest.raises(OrderValidationError) as refused:
+        pay(order, "10.005")
     # then
-    assert order.amount_paid == Decimal("10.01")
+    assert refused.value.details == {"field": "amount"}
+    assert snapshot(order) == before
 
 
 @pytest.mark.django_db

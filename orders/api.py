@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import DatabaseError
+from django.db import DatabaseError, connection, transaction
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -22,7 +22,8 @@ from .services.channel_import import order_import
 
 logger = logging.getLogger(__name__)
 
-# PostgreSQL's answers when two transactions collide (deadlock, NOWAIT, serialisation), and SQLite's "locked".
+# PostgreSQL's answers when two transactions collide (deadlock, lock timeout or NOWAIT, serialisation), and
+# SQLite's "locked".
 LOCK_CONFLICTS = {"DeadlockDetected", "LockNotAvailable", "SerializationFailure"}
 RETRY_AFTER_SECONDS = 2
 
@@ -63,11 +64,21 @@ def _parse_body(request):
         raise ValueError(str(exc)[:200])
 
 
+def _import_once(*, channel: Channel, payload: dict):
+    """One attempt in its own transaction, waiting at most OMS_API_LOCK_TIMEOUT_MS for any row lock: a row held
+    by another transaction (a long edit, a stuck job) ends the wait with LockNotAvailable, a lock conflict."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":  # SQLite waits its own busy timeout and reports "locked"
+            with connection.cursor() as cursor:  # SET LOCAL: the transaction's own setting, gone at its end
+                cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{settings.OMS_API_LOCK_TIMEOUT_MS}ms"])
+        return order_import(channel=channel, payload=payload, actor=None)
+
+
 def _import_retrying(*, channel: Channel, payload: dict):
     """Run the import; a lock conflict rolls it back whole, so it is retried once, then refused (None)."""
     for attempt in (1, 2):
         try:
-            return order_import(channel=channel, payload=payload, actor=None)
+            return _import_once(channel=channel, payload=payload)
         except DatabaseError as exc:
             if not is_lock_conflict(exc):
                 raise

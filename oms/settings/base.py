@@ -297,3 +297,6 @@ UNFOLD = {
 # Channel API tokens are compared as SHA-256 digests; the plain token is shown once when issued.
 OMS_API_MAX_LINES = 500
 OMS_API_MAX_BODY_BYTES = 1_000_000  # a larger import body answers 413 before it is read
+# How long an import waits for a row lock (PostgreSQL lock_timeout) before it gives up, retries once and then
+# answers 503 with Retry-After: a channel retries later instead of holding a web worker behind a long lock.
+OMS_API_LOCK_TIMEOUT_MS = int(os.environ.get("OMS_API_LOCK_TIMEOUT_MS", "5000"))

@@ -6,14 +6,17 @@ export of "the current filter" is exactly the changelist's queryset.
 """
 
 import csv
+from functools import lru_cache
 
 from django.contrib import admin
 from django.http import StreamingHttpResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import get_language
 
 from .admin_pages.header import TONES
+from .models import Order
 
 CSV_COLUMNS = (
     ("Number", "number"),
@@ -63,6 +66,20 @@ def _badge(label: str, value: str) -> tuple[str, str]:
     return (TONES.get(value, "neutral"), label)
 
 
+@lru_cache(maxsize=512)
+def status_badges(status: str, payment_status: str, fulfillment_status: str, language: str | None) -> str:
+    """The list's badge HTML for one combination of statuses, built once: a page of 50 orders shows a
+    handful of combinations, and building the badges per row was a tenth of the list's CPU time."""
+    order = Order(status=status, payment_status=payment_status, fulfillment_status=fulfillment_status)
+    badges = [_badge(order.get_status_display(), status)]
+    if status != Order.Status.DRAFT:
+        badges.append(_badge(order.get_payment_status_display(), payment_status))
+        badges.append(_badge(order.get_fulfillment_status_display(), fulfillment_status))
+    return format_html(
+        '<span class="badges">{}</span>', format_html_join("", '<span class="badge badge-{}">{}</span>', badges)
+    )
+
+
 class OrderListMixin:
     """Columns of the order list (fit 1440 px: statuses as one column of badges), CSV export action and link."""
 
@@ -78,13 +95,7 @@ class OrderListMixin:
 
     @admin.display(description="Status")
     def statuses(self, obj):
-        badges = [_badge(obj.get_status_display(), obj.status)]
-        if obj.status != obj.Status.DRAFT:
-            badges.append(_badge(obj.get_payment_status_display(), obj.payment_status))
-            badges.append(_badge(obj.get_fulfillment_status_display(), obj.fulfillment_status))
-        return format_html(
-            '<span class="badges">{}</span>', format_html_join("", '<span class="badge badge-{}">{}</span>', badges)
-        )
+        return status_badges(obj.status, obj.payment_status, obj.fulfillment_status, get_language())
 
     @admin.display(description="Total", ordering="total_gross")
     def total_display(self, obj):

@@ -90,7 +90,12 @@ class OrderListMixin:
     @admin.display(description="Customer", ordering="customer__name")
     def customer_display(self, obj):
         if obj.customer.company:
-            return format_html('{}<br><span class="quiet">{}</span>', obj.customer.name, obj.customer.company)
+            # One element: at phone width the cell is a flex row, which would set name and company side by side.
+            return format_html(
+                '<span class="customer-cell">{}<br><span class="quiet">{}</span></span>',
+                obj.customer.name,
+                obj.customer.company,
+            )
         return obj.customer.name
 
     @admin.display(description="Status")

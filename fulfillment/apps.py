@@ -8,4 +8,12 @@ class FulfillmentConfig(AppConfig):
     def ready(self) -> None:
         # Registers fulfilment's event types on the order timeline; guards, hooks and order-page tabs are
         # registered here too as they come (`orders.hooks`, `orders.admin_pages`).
+        from orders import hooks
+
         from . import events  # noqa: F401
+        from .services import handoff, holds
+
+        hooks.register_guard("ship", "fulfillment.holds", holds.ship_held_guard)
+        hooks.register_hook("payment", "fulfillment.release_paid_holds", holds.holds_release_paid)
+        for operation in handoff.LOCKED_OPERATIONS:
+            hooks.register_guard(operation, "fulfillment.released_to_warehouse", handoff.handoff_guard)

@@ -23,3 +23,99 @@ SHIPMENTS_CREATED = order_events.register_event_type("shipments_created", "Shipm
 
 def shipments_created_event(*, order, actor, source, shipments: list[dict]):
     return order_events.record_event(order, SHIPMENTS_CREATED.code, actor=actor, source=source, shipments=shipments)
+
+
+# --- holds (fulfillment.services.holds)
+
+
+def _hold_text(row: dict) -> str:
+    text = row["reason"].lower()
+    if row.get("until"):
+        text += f" until {row['until']}"
+    if row.get("note"):
+        text += f" ({row['note']})"
+    return text
+
+
+def _held(event, who):
+    p = event.parameters
+    by = "The shop's rule 'ship only paid orders'" if p.get("automatic") else who
+    return f"{by} put shipment {p['shipment']} on hold: {_hold_text(p)}", []
+
+
+def _hold_released(event, who):
+    p = event.parameters
+    how = " (the order is paid)" if p.get("automatic") else ""
+    return f"{who} released the hold on shipment {p['shipment']}: {_hold_text(p)}{how}", []
+
+
+SHIPMENT_HELD = order_events.register_event_type("shipment_held", "Shipment held", _held)
+SHIPMENT_HOLD_RELEASED = order_events.register_event_type(
+    "shipment_hold_released", "Shipment hold released", _hold_released
+)
+
+
+def _hold_parameters(hold) -> dict:
+    return {
+        "shipment": hold.shipment.number,
+        "hold_id": hold.pk,
+        "reason": hold.get_reason_display(),
+        "note": hold.note,
+        "until": hold.until.isoformat() if hold.until else None,
+        "automatic": hold.automatic,
+    }
+
+
+def shipment_held_event(*, order, hold, actor, source):
+    return order_events.record_event(order, SHIPMENT_HELD.code, actor=actor, source=source, **_hold_parameters(hold))
+
+
+def shipment_hold_released_event(*, order, hold, actor, source):
+    return order_events.record_event(
+        order, SHIPMENT_HOLD_RELEASED.code, actor=actor, source=source, **_hold_parameters(hold)
+    )
+
+
+# --- hand-off to the warehouse (fulfillment.services.handoff)
+
+_HANDOFF_SENTENCES = {
+    "shipment_released": "{who} released shipment {shipment} to the warehouse",
+    "shipment_recall_requested": "{who} asked the warehouse to recall shipment {shipment}",
+    "shipment_recall_accepted": "{who} accepted the recall of shipment {shipment}: the order can change again",
+    "shipment_recall_rejected": "{who} rejected the recall of shipment {shipment}: it stays with the warehouse",
+}
+
+
+def _handoff(event, who):
+    p = event.parameters
+    text = _HANDOFF_SENTENCES[event.type].format(who=who, shipment=p["shipment"])
+    return text + (f" ({p['note']})" if p.get("note") else ""), []
+
+
+SHIPMENT_RELEASED = order_events.register_event_type("shipment_released", "Released to warehouse", _handoff)
+RECALL_REQUESTED = order_events.register_event_type("shipment_recall_requested", "Recall requested", _handoff)
+RECALL_ACCEPTED = order_events.register_event_type("shipment_recall_accepted", "Recall accepted", _handoff)
+RECALL_REJECTED = order_events.register_event_type("shipment_recall_rejected", "Recall rejected", _handoff)
+
+
+def shipment_handoff_event(*, code: str, order, shipment, actor, source, note: str = ""):
+    """One of the hand-off events above (`code`), for `shipment`."""
+    return order_events.record_event(order, code, actor=actor, source=source, shipment=shipment.number, note=note)
+
+
+def _warehouse_update(event, who):
+    p = event.parameters
+    parts = [f"status '{p['status_text']}'" if p.get("status_text") else ""]
+    if p.get("tracking_code"):
+        parts.append(f"tracking {p.get('carrier') or ''} {p['tracking_code']}".replace("  ", " "))
+    said = ", ".join(part for part in parts if part) or "an update"
+    return f"The warehouse reported {said} for shipment {p['shipment']}", []
+
+
+WAREHOUSE_UPDATE = order_events.register_event_type("shipment_warehouse_update", "Warehouse update", _warehouse_update)
+
+
+def shipment_warehouse_update_event(*, order, shipment, actor, source, **reported):
+    return order_events.record_event(
+        order, WAREHOUSE_UPDATE.code, actor=actor, source=source, shipment=shipment.number, **reported
+    )

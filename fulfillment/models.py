@@ -140,6 +140,9 @@ class ShipmentHold(models.Model):
 
     shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, related_name="holds")
     reason = models.CharField(max_length=20, choices=Reason.choices)
+    # Set by the shop's "ship only paid orders" rule, not by a person: the payment that makes the order paid
+    # releases these, and only these (a clerk's own "awaiting payment" hold stays until a clerk releases it).
+    automatic = models.BooleanField(default=False)
     note = models.CharField(max_length=200, blank=True)
     until = models.DateField(null=True, blank=True, help_text="For 'ship later': the date it may ship.")
     created_by = models.ForeignKey(
@@ -238,3 +241,61 @@ class PickListLine(FSMModelMixin, models.Model):
 
     mark_picked.alters_data = True
     mark_short.alters_data = True
+
+
+class WarehouseConnection(models.Model):
+    """A warehouse or downstream system that posts shipment events to `POST /api/shipments/<id>/events`.
+
+    It authenticates with its own API token, of which only the SHA-256 digest is kept (the channels' scheme:
+    `orders.models.Channel.digest`). It may post only for shipments from its locations (none chosen: all).
+    """
+
+    name = models.CharField(max_length=80, unique=True)
+    locations = models.ManyToManyField(
+        StockLocation, blank=True, related_name="+", help_text="Shipments from these locations; none: every location."
+    )
+    api_token_digest = models.CharField(max_length=64, blank=True, editable=False)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WarehouseEvent(models.Model):
+    """One event a warehouse posted, kept so that a repeat of its `event_id` answers as the first time did.
+
+    Only events that were applied are kept (a refused one is rolled back with its change), so a warehouse may
+    post a refused event again once the refusal is resolved. `body_sha256` refuses the same id with another body.
+    """
+
+    class Type(models.TextChoices):
+        TRACKING = "tracking", "Tracking"
+        SHIPPED = "shipped", "Shipped"
+        DELIVERED = "delivered", "Delivered"
+        RECALL_ACCEPTED = "recall_accepted", "Recall accepted"
+        RECALL_REJECTED = "recall_rejected", "Recall rejected"
+        STATUS = "status", "Status"
+
+    connection = models.ForeignKey(WarehouseConnection, on_delete=models.PROTECT, related_name="events")
+    shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, related_name="warehouse_events")
+    event_id = models.CharField(max_length=100)
+    type = models.CharField(max_length=20, choices=Type.choices)
+    status_text = models.CharField(max_length=60, blank=True)
+    occurred_at = models.DateTimeField()
+    body_sha256 = models.CharField(max_length=64)
+    answer = models.JSONField(default=dict, help_text="What the API answered the first time.")
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "event_id"], name="warehouse_event_unique"),
+        ]
+        indexes = [models.Index(fields=["shipment", "-received_at"], name="warehouse_event_shipment_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} {self.event_id} for {self.shipment_id}"

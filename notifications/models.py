@@ -38,8 +38,9 @@ def webhook_event_type(kind: str) -> str:
 # Free-text e-mails are a conversation with the customer, not an event other systems subscribe to; a password
 # reset is about the account (and its link is a secret), never sent to other systems.
 ACCOUNT_ONLY_KINDS = (EmailKind.FREE_TEXT, EmailKind.PASSWORD_RESET)
-# Events other systems hear of while the customer gets no e-mail (the kind "payment_reversed" has no template).
-WEBHOOK_ONLY_EVENT_TYPES = ["payment.reversed"]
+# Events other systems hear of while the customer gets no e-mail (the kind "payment_reversed" has no template;
+# the warehouse hears of shipments released to it and recalled from it).
+WEBHOOK_ONLY_EVENT_TYPES = ["payment.reversed", "shipment.released", "shipment.recall_requested"]
 WEBHOOK_EVENT_TYPES = [
     *(webhook_event_type(kind) for kind in EmailKind.values if kind not in ACCOUNT_ONLY_KINDS),
     *WEBHOOK_ONLY_EVENT_TYPES,

@@ -68,6 +68,15 @@ class ShopSettings(models.Model):
     default_shipping_tax_rate = models.DecimalField(
         max_digits=5, decimal_places=2, default=Decimal("21.00"), validators=[MinValueValidator(0)]
     )
+    ship_only_paid_orders = models.BooleanField(
+        "Ship only paid orders",
+        default=False,
+        help_text=(
+            "On: shipments prepared for an order that is not fully paid are put on hold ('awaiting payment') "
+            "automatically, and the payment that makes the order paid releases those holds. Off: shipments of "
+            "unpaid orders may ship (wholesale on account)."
+        ),
+    )
     history = HistoricalRecords()
 
     class Meta:

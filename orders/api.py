@@ -28,7 +28,7 @@ LOCK_CONFLICTS = {"DeadlockDetected", "LockNotAvailable", "SerializationFailure"
 RETRY_AFTER_SECONDS = 2
 
 
-def _error(status: int, code: str, message: str, **extra) -> JsonResponse:
+def json_error(status: int, code: str, message: str, **extra) -> JsonResponse:
     return JsonResponse({"error": code, "message": message, **extra}, status=status)
 
 
@@ -39,7 +39,7 @@ def is_lock_conflict(exc: DatabaseError) -> bool:
 
 def _body_too_large_answer() -> JsonResponse:
     limit = settings.OMS_API_MAX_BODY_BYTES
-    return _error(413, "body_too_large", f"The body is larger than {limit} bytes; send fewer lines per order.")
+    return json_error(413, "body_too_large", f"The body is larger than {limit} bytes; send fewer lines per order.")
 
 
 def _body_too_large(request) -> JsonResponse | None:
@@ -50,7 +50,7 @@ def _body_too_large(request) -> JsonResponse | None:
     return None if declared <= settings.OMS_API_MAX_BODY_BYTES else _body_too_large_answer()
 
 
-def _parse_body(request):
+def json_body_read(request):
     """The JSON body with Decimal numbers; raises ValueError for anything that is not one JSON document."""
     try:
         body = request.body
@@ -157,26 +157,26 @@ def _read_payload(request) -> tuple[dict | None, JsonResponse | None]:
     if too_large is not None:
         return None, too_large
     try:
-        data = _parse_body(request)
+        data = json_body_read(request)
     except OverflowError:
         return None, _body_too_large_answer()
     except ValueError as exc:
-        return None, _error(400, "invalid_json", f"The body is not valid JSON ({exc}).")
+        return None, json_error(400, "invalid_json", f"The body is not valid JSON ({exc}).")
     payload, errors = validate_order_payload(data)
     if errors:
-        return None, _error(400, "invalid", "The order has errors.", errors=errors)
+        return None, json_error(400, "invalid", "The order has errors.", errors=errors)
     return payload, None
 
 
 @csrf_exempt
 def order_import_view(request):
     if request.method != "POST":
-        response = _error(405, "method_not_allowed", "Use POST.")
+        response = json_error(405, "method_not_allowed", "Use POST.")
         response["Allow"] = "POST"
         return response
     channel = _channel_for(request)
     if channel is None:
-        response = _error(401, "unauthorized", "A valid channel token is required (Authorization: Bearer <token>).")
+        response = json_error(401, "unauthorized", "A valid channel token is required (Authorization: Bearer <token>).")
         response["WWW-Authenticate"] = "Bearer"
         return response
     payload, refusal = _read_payload(request)
@@ -185,15 +185,15 @@ def order_import_view(request):
     try:
         result = _import_retrying(channel=channel, payload=payload)
     except StockUnavailable as exc:
-        return _error(
+        return json_error(
             exc.http_status, exc.code, exc.message, details=_shortages_with_line_indexes(exc.details, payload["lines"])
         )
     except (IdempotencyConflict, ExternalReferenceInUse) as exc:
-        return _error(exc.http_status, exc.code, exc.message, number=exc.details["number"])
+        return json_error(exc.http_status, exc.code, exc.message, number=exc.details["number"])
     except OrderError as exc:
-        return _error(exc.http_status, exc.code, exc.message, details=exc.details)
+        return json_error(exc.http_status, exc.code, exc.message, details=exc.details)
     if result is None:
-        response = _error(503, "busy", "The order collided with other work on the same stock; nothing was saved.")
+        response = json_error(503, "busy", "The order collided with other work on the same stock; nothing was saved.")
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
     order, created = result
@@ -201,4 +201,4 @@ def order_import_view(request):
 
 
 def not_found_view(request, rest: str = ""):
-    return _error(404, "not_found", "There is no such API endpoint; orders are imported at /api/orders/.")
+    return json_error(404, "not_found", "There is no such API endpoint; orders are imported at /api/orders/.")

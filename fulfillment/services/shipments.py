@@ -22,6 +22,7 @@ from orders.services.shipping import order_lines_ship_locked
 from .. import events
 from ..exceptions import ShipmentError
 from ..models import MAX_PACKAGES, Shipment, ShipmentLine, http_url
+from .holds import holds_auto_apply
 
 Source = OrderEvent.Source
 
@@ -72,6 +73,7 @@ def shipments_create(*, order_id: int, actor=None, source: str = Source.ADMIN) -
     events.shipments_created_event(
         order=order, actor=actor, source=source, shipments=[_summary(s, by_location, lines) for s in created]
     )
+    holds_auto_apply(created)
     return created
 
 

@@ -9,11 +9,14 @@ class FulfillmentConfig(AppConfig):
         # Registers fulfilment's event types on the order timeline; guards, hooks and order-page tabs are
         # registered here too as they come (`orders.hooks`, `orders.admin_pages`).
         from orders import hooks
+        from orders.admin_pages.articles import register_line_locks
 
-        from . import events  # noqa: F401
+        from . import admin_warehouse, events  # noqa: F401
         from .services import handoff, holds
 
         hooks.register_guard("ship", "fulfillment.holds", holds.ship_held_guard)
+        hooks.register_guard("ship", "fulfillment.recall_pending", handoff.ship_recall_guard)
         hooks.register_hook("payment", "fulfillment.release_paid_holds", holds.holds_release_paid)
         for operation in handoff.LOCKED_OPERATIONS:
             hooks.register_guard(operation, "fulfillment.released_to_warehouse", handoff.handoff_guard)
+        register_line_locks("fulfillment.released_to_warehouse", handoff.line_lock_sentences)

@@ -66,6 +66,7 @@ DATA_MIGRATIONS = [
     ("oms.migrations.0002_staff_groups", "create_groups"),
     ("notifications.migrations.0002_default_templates", "create_defaults"),
     ("fulfillment.migrations.0002_warehouse_permissions", "grant"),
+    ("fulfillment.migrations.0004_warehouse_connection_permissions", "grant"),
     ("orders.migrations.0009_payments_data", "grant_reverse_payment"),
 ]
 

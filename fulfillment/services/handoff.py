@@ -105,6 +105,20 @@ def handoff_guard(order, operation: str, change) -> str | None:
 LOCKED_OPERATIONS = ("edit", "split", "line_cancel", "cancel", "allocation_move", "address_change")
 
 
+def ship_recall_guard(order, operation: str, change) -> str | None:
+    """Guard on "ship": a shipment whose recall is pending waits for the warehouse's answer (a warehouse that
+    reports it shipped answers the recall first: `fulfillment.services.warehouse_events`)."""
+    shipment_id = change.get("shipment_id") if isinstance(change, dict) else None
+    if shipment_id is None:
+        return None
+    number = (
+        Shipment.objects.filter(pk=shipment_id, handoff_status=Handoff.RECALL_REQUESTED)
+        .values_list("number", flat=True)
+        .first()
+    )
+    return f"Shipment {number} has a recall requested: the warehouse accepts or rejects it first." if number else None
+
+
 # --- the services
 
 

@@ -212,6 +212,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.tasks.reservations_expire_task",
         "schedule": 300.0,
     },
+    "release-due-ship-later-holds": {
+        "task": "fulfillment.tasks.holds_release_due_task",
+        "schedule": 3600.0,
+    },
 }
 
 # --- Outbox (notifications): retries with exponential backoff, then failed; a sweeper re-sends the rest.

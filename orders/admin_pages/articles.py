@@ -1,4 +1,12 @@
-"""Articles tab: the lines with their quantities and money, the order totals, and cancelling units of a line."""
+"""Articles tab: the lines with their quantities and money, the order totals, and cancelling units of a line.
+
+Apps above orders say why a line cannot change through `register_line_locks(name, provider)` (from their
+`AppConfig.ready()`): `provider(order) -> {line id: [sentence, ...]}`, one query for the whole order. The tab
+shows each sentence as a lock badge on its line instead of the line's cancel form (fulfilment: "Line Mug is in
+shipment 10150-S1, released to the warehouse: request a recall first", the sentence its guards refuse with).
+"""
+
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -14,17 +22,36 @@ from . import OrderPage, register
 from .rendering import render_order_page
 
 SLUG = "articles"
+LINE_LOCKS: dict[str, Callable] = {}
+
+
+def register_line_locks(name: str, provider: Callable) -> Callable:
+    """Add a provider of line locks under a unique name; a name registered twice raises ValueError."""
+    if name in LINE_LOCKS:
+        raise ValueError(f"Line locks named {name!r} are already registered.")
+    LINE_LOCKS[name] = provider
+    return provider
+
+
+def _line_locks(order) -> dict[int, list[str]]:
+    locks: dict[int, list[str]] = {}
+    for provider in LINE_LOCKS.values():
+        for line_id, sentences in provider(order).items():
+            locks.setdefault(line_id, []).extend(sentences)
+    return locks
 
 
 def articles_view(request, order, model_admin):
     if request.method == "POST":
         return _cancel_units(request, order)
     can_cancel, _ = hooks.may(request.user, "line_cancel", order)
+    locks = _line_locks(order)
     rows = [
         {
             "line": line,
+            "locks": locks.get(line.pk, []),
             "cancel_form": LineCancelForm(initial={"line": line.pk, "quantity": line.quantity_open}, auto_id=False)
-            if can_cancel and line.quantity_open
+            if can_cancel and line.quantity_open and line.pk not in locks
             else None,
         }
         for line in order_lines_for_staff(order=order)

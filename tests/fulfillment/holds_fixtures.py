@@ -1,4 +1,4 @@
-"""Fixtures of the holds and hand-off tests: a placed order with stock at one location, ready to prepare shipments for."""
+"""Fixtures of the holds and hand-off tests: a placed order with stock at one location, and a named clerk."""
 
 import pytest
 

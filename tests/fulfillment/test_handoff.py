@@ -21,7 +21,6 @@ from orders.services.addresses import order_address_change
 from orders.services.cancel import order_cancel, order_line_cancel
 from orders.services.edit import EditChanges, order_edit_commit
 from orders.services.split import order_split
-from tests.fulfillment.holds_fixtures import anna, mug_order  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 NEW_ADDRESS = {"name": "Ann Smit", "company": "", "street": "Dorpsstraat 9", "postal_code": "1234 AB", "city": "Ede",
@@ -114,7 +113,9 @@ def test_changes_touching_released_units_are_refused_with_the_sentence_and_nothi
     name = "Plate" if operation == "line_cancel" else "Mug"
     expected = f"Line {name} is in shipment {released.number}, released to the warehouse: request a recall first."
     if operation == "address_change":
-        expected = f"Shipment {released.number} was released to the warehouse with this address: request a recall first."
+        expected = (
+            f"Shipment {released.number} was released to the warehouse with this address: request a recall first."  # noqa: E501
+        )
     # when
     with pytest.raises(InvalidTransition) as refused:
         _changes(mug_order)[operation]()
@@ -182,6 +183,10 @@ def test_a_released_shipment_still_ships_and_a_recall_requested_one_does_not(rel
     shipment_recall_request(shipment_id=released.pk, actor=desk)
     with pytest.raises(OrderError):
         shipment_recall_request(shipment_id=released.pk, actor=desk)
+    before = _state(mug_order)
+    with pytest.raises(InvalidTransition, match="has a recall requested: the warehouse accepts or rejects it first"):
+        shipment_ship(shipment_id=released.pk, actor=warehouse)
+    assert _state(mug_order) == before
     shipment_recall_answer(shipment_id=released.pk, accept=False, actor=warehouse)
     shipment_ship(shipment_id=released.pk, actor=warehouse)
     released.refresh_from_db()

@@ -14,7 +14,7 @@ from oms.models import ShopSettings
 from orders import hooks
 from orders.exceptions import InvalidTransition
 from orders.models import OrderEvent
-from tests.fulfillment.holds_fixtures import anna, mug_order, pay_in_full  # noqa: F401
+from tests.fulfillment.holds_fixtures import pay_in_full
 
 pytestmark = pytest.mark.django_db
 

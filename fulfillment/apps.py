@@ -11,7 +11,7 @@ class FulfillmentConfig(AppConfig):
         from orders import hooks
         from orders.admin_pages.articles import register_line_locks
 
-        from . import admin_warehouse, events  # noqa: F401
+        from . import admin_holds, admin_warehouse, events  # noqa: F401  (admin_warehouse registers its ModelAdmin)
         from .services import handoff, holds
 
         hooks.register_guard("ship", "fulfillment.holds", holds.ship_held_guard)
@@ -20,3 +20,4 @@ class FulfillmentConfig(AppConfig):
         for operation in handoff.LOCKED_OPERATIONS:
             hooks.register_guard(operation, "fulfillment.released_to_warehouse", handoff.handoff_guard)
         register_line_locks("fulfillment.released_to_warehouse", handoff.line_lock_sentences)
+        admin_holds.register()  # the shipment page's Holds and Warehouse hand-off sections

@@ -7,7 +7,6 @@ a wrong token, 404 an unknown shipment, 409 refused by the shipment's state or a
 another body, 413 a body over `OMS_API_MAX_BODY_BYTES`.
 """
 
-import hmac
 from datetime import timedelta
 
 from django.conf import settings
@@ -17,9 +16,8 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
 from oms.bounds import text_problem
-from orders.api import json_body_read, json_error
+from orders.api import bearer_token_owner, json_body_read, json_error
 from orders.exceptions import OrderError, OrderNotFound
-from orders.models import Channel
 
 from .models import Shipment, WarehouseConnection, WarehouseEvent, http_url
 from .services.warehouse_events import shipment_for_connection, warehouse_event_receive
@@ -34,19 +32,6 @@ TEXT_LIMITS = {
 }
 FIELDS = {"type", "occurred_at", *TEXT_LIMITS}
 FUTURE_SLACK = timedelta(days=1)  # clocks differ; an event a day ahead is a wrong date, not a skewed clock
-
-
-def _connection_for(request) -> WarehouseConnection | None:
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
-        return None
-    digest = Channel.digest(token)
-    # Connections are few; comparing every digest in constant time leaks nothing about near misses.
-    for connection in WarehouseConnection.objects.exclude(api_token_digest="").only("api_token_digest", "active"):
-        if hmac.compare_digest(connection.api_token_digest, digest):
-            return connection if connection.active else None
-    return None
 
 
 def _text(data: dict, name: str) -> str:
@@ -142,7 +127,7 @@ def shipment_events_view(request, shipment_id: int):
         response = json_error(405, "method_not_allowed", "Use POST.")
         response["Allow"] = "POST"
         return response
-    connection = _connection_for(request)
+    connection = bearer_token_owner(request, WarehouseConnection.objects.only("api_token_digest", "active"))
     if connection is None:
         response = json_error(
             401, "unauthorized", "A valid warehouse token is required (Authorization: Bearer <token>)."

@@ -16,6 +16,7 @@ class FulfillmentConfig(AppConfig):
 
         hooks.register_guard("ship", "fulfillment.holds", holds.ship_held_guard)
         hooks.register_guard("ship", "fulfillment.recall_pending", handoff.ship_recall_guard)
+        hooks.register_guard("fulfil", "fulfillment.released_to_warehouse", handoff.shipment_cancel_guard)
         hooks.register_hook("payment", "fulfillment.release_paid_holds", holds.holds_release_paid)
         for operation in handoff.LOCKED_OPERATIONS:
             hooks.register_guard(operation, "fulfillment.released_to_warehouse", handoff.handoff_guard)

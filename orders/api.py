@@ -90,17 +90,25 @@ def _reject_constant(name: str):
     raise ValueError(f"{name} is not a number")
 
 
-def _channel_for(request) -> Channel | None:
+def bearer_token_owner(request, rows):
+    """The active row of `rows` (with `api_token_digest` and `active`) whose token the request bears, or None.
+
+    Used for channels here and for the warehouse connections of the fulfilment API: only digests are stored
+    (`Channel.digest`). Token holders are few; comparing every digest in constant time leaks nothing about
+    near misses."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         return None
     digest = Channel.digest(token)
-    # Channels are few; comparing every digest in constant time leaks nothing about near misses.
-    for channel in Channel.objects.exclude(api_token_digest="").only("code", "api_token_digest", "active"):
-        if hmac.compare_digest(channel.api_token_digest, digest):
-            return channel if channel.active else None
+    for row in rows.exclude(api_token_digest=""):
+        if hmac.compare_digest(row.api_token_digest, digest):
+            return row if row.active else None
     return None
+
+
+def _channel_for(request) -> Channel | None:
+    return bearer_token_owner(request, Channel.objects.only("code", "api_token_digest", "active"))
 
 
 def order_json(order: Order) -> dict:

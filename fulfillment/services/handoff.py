@@ -105,6 +105,21 @@ def handoff_guard(order, operation: str, change) -> str | None:
 LOCKED_OPERATIONS = ("edit", "split", "line_cancel", "cancel", "allocation_move", "address_change")
 
 
+def shipment_cancel_guard(order, operation: str, change) -> str | None:
+    """Guard on "fulfil" for cancelling a pending shipment (`change={"shipment_id", "action": "cancel"}`): the
+    warehouse has it, so it is recalled first."""
+    if not (isinstance(change, dict) and change.get("action") == "cancel"):
+        return None
+    number = (
+        Shipment.objects.filter(
+            pk=change.get("shipment_id"), status=Shipment.Status.PENDING, handoff_status__in=WITH_WAREHOUSE
+        )
+        .values_list("number", flat=True)
+        .first()
+    )
+    return f"Shipment {number} is released to the warehouse: request a recall first." if number else None
+
+
 def ship_recall_guard(order, operation: str, change) -> str | None:
     """Guard on "ship": a shipment whose recall is pending waits for the warehouse's answer (a warehouse that
     reports it shipped answers the recall first: `fulfillment.services.warehouse_events`)."""

@@ -24,16 +24,22 @@ def _login(browser, live_server, user):
     return page
 
 
+def _prepared(place_order, product, location, quantity: int):
+    """A clerk, a warehouse user, an order of `quantity` mugs and its prepared shipment."""
+    desk = staff_in("Order desk", "clerk@example.com")
+    warehouse = staff_in("Warehouse", "picker@example.com")
+    stock(product, location, 10)
+    order = place_order([(product, quantity)])
+    (shipment,) = shipments_create(order_id=order.pk, actor=warehouse)
+    return desk, warehouse, order, shipment
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_desk_sees_why_a_released_line_is_locked_and_edits_it_after_the_warehouse_accepts_a_recall(
     live_server, browser, place_order, product, location, shop
 ):
     # given: 3 mugs, their shipment released to the warehouse
-    desk = staff_in("Order desk", "clerk@example.com")
-    warehouse = staff_in("Warehouse", "picker@example.com")
-    stock(product, location, 10)
-    order = place_order([(product, 3)])
-    (shipment,) = shipments_create(order_id=order.pk, actor=warehouse)
+    desk, warehouse, order, shipment = _prepared(place_order, product, location, 3)
     shipment_release(shipment_id=shipment.pk, actor=warehouse)
     line = order.lines.get()
     sentence = f"Line Mug is in shipment {shipment.number}, released to the warehouse: request a recall first."
@@ -81,11 +87,7 @@ def test_the_desk_sees_why_a_released_line_is_locked_and_edits_it_after_the_ware
 def test_a_clerk_puts_a_shipment_on_hold_and_shipping_is_refused_until_it_is_released(
     live_server, browser, place_order, product, location, shop
 ):
-    desk = staff_in("Order desk", "clerk@example.com")
-    warehouse = staff_in("Warehouse", "picker@example.com")
-    stock(product, location, 10)
-    order = place_order([(product, 1)])
-    (shipment,) = shipments_create(order_id=order.pk, actor=warehouse)
+    desk, warehouse, order, shipment = _prepared(place_order, product, location, 1)
     page = _login(browser, live_server, desk)
     page.goto(f"{live_server.url}/admin/fulfillment/shipment/{shipment.pk}/change/")
     page.select_option("#hold-form select[name=reason]", "address_check")

@@ -157,6 +157,13 @@ def test_units_outside_the_released_shipment_can_change(
         order_split(order_id=order.pk, quantities={lines["Mug"].pk: 1, lines["Cup"].pk: 1}, reason=SplitReason.OTHER)
 
 
+def test_a_released_shipment_is_not_cancelled_before_a_recall(released, mug_order):
+    change = {"shipment_id": released.pk, "action": "cancel"}
+    expected = f"Shipment {released.number} is released to the warehouse: request a recall first."
+    assert hooks.refusal("fulfil", mug_order, change) == expected
+    assert hooks.refusal("fulfil", mug_order, {"shipment_id": released.pk, "action": "packages"}) is None
+
+
 def test_a_recall_accepted_unlocks_the_order_and_a_rejected_one_keeps_it_locked(released, mug_order, desk, warehouse):
     # given: the desk asks for a recall
     shipment_recall_request(shipment_id=released.pk, note="customer changes the order", actor=desk)

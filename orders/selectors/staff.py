@@ -70,6 +70,7 @@ def order_tab_counts() -> dict[str, CappedCount]:
 
 # "10150", "#10150", "# 10150", "10150-1": an order number, with or without "#", or a split number.
 _ORDER_NUMBER = re.compile(r"#?\s*(\d+(?:-\d+)*)")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 def order_search(queryset: QuerySet[Order], term: str) -> QuerySet[Order]:
@@ -77,6 +78,7 @@ def order_search(queryset: QuerySet[Order], term: str) -> QuerySet[Order]:
 
     - A number (with or without "#") finds that order and the orders split off it ("10150" also
       lists 10150-1, 10150-2), and a channel reference spelled the same way.
+    - A whole e-mail address finds that customer's orders (and a channel reference starting with it).
     - Any other text finds orders whose channel reference starts with it (any case), and the orders
       of customers whose name, company or e-mail contains it (trigram indexes on PostgreSQL).
     The matches are one `id IN (… UNION …)` subquery, so each branch uses its own index.
@@ -90,9 +92,15 @@ def order_search(queryset: QuerySet[Order], term: str) -> QuerySet[Order]:
         return queryset.filter(
             Q(number=digits) | Q(number__startswith=f"{digits}-") | Q(external_reference__iexact=term)
         )
-    customers = Customer.objects.filter(
-        Q(name__icontains=term) | Q(company__icontains=term) | Q(email__icontains=term)
-    ).values("pk")
+    if _EMAIL.fullmatch(term):
+        # A whole address names one customer: the unique index on the normalised e-mail finds it at once.
+        # Its trigrams ("example.com" is in every address) made the trigram search read ~200 ms at 100k
+        # customers.
+        customers = Customer.objects.with_email(term).values("pk")
+    else:
+        customers = Customer.objects.filter(
+            Q(name__icontains=term) | Q(company__icontains=term) | Q(email__icontains=term)
+        ).values("pk")
     # No ORDER BY inside a UNION (SQLite refuses it, and it means nothing there).
     by_customer = Order.objects.filter(customer__in=customers).order_by().values("pk")
     by_reference = Order.objects.filter(external_reference__istartswith=term).order_by().values("pk")

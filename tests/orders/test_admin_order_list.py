@@ -101,6 +101,19 @@ def test_search_finds_an_order_by(client, desk, place_order, product, field):
     assert order in found and other not in found
 
 
+def test_a_whole_e_mail_address_finds_that_customers_orders_in_any_case(client, desk, place_order, product):
+    # given: Zora, and Jozora whose address contains Zora's
+    zora = factories.CustomerFactory(email="zora@shop.test")
+    jozora = factories.CustomerFactory(email="jozora@shop.test")
+    hers = place_order([(product, 1)], place=False, customer=zora)
+    place_order([(product, 1)], place=False, customer=jozora)
+    client.force_login(desk)
+    # when: the address is pasted with other capitals and a space
+    response = client.get(LIST_URL, {"q": " Zora@Shop.test "})
+    # then: her orders only (the unique e-mail index, not a substring search)
+    assert list(response.context["cl"].result_list) == [hers]
+
+
 def _list_queries(client, tab="awaiting_payment") -> int:
     with CaptureQueriesContext(connection) as queries:
         assert client.get(LIST_URL, {"tab": tab}).status_code == 200

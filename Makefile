@@ -28,6 +28,7 @@ migrate: venv
 seed: migrate
 	$(PY) manage.py seed_demo
 	$(PY) manage.py demo_admin
+	$(PY) manage.py seed_holds_demo
 
 demo: sysdeps seed
 	@echo "OMS demo on http://$(HOST):$(PORT)/admin/  (storefront: http://$(HOST):$(PORT)/account/)"

@@ -4,7 +4,8 @@
 for an address check, an unpaid order's shipment held automatically (the shop's "ship only paid orders"
 rule, switched on for that moment and then set back), a shipment released to the warehouse, and one released
 with a recall requested. It adds a warehouse connection without a token (a manager issues one in the admin).
-Running it again adds nothing.
+Running it again adds nothing. `manage.py seed_holds_demo` runs it (`make seed` and `make demo` do, after
+`seed_demo` and `demo_admin`, so the holds name the demo's order-desk login).
 """
 
 from oms.models import ShopSettings, User

@@ -146,6 +146,27 @@ def stock_ship_many(*, items: list[tuple[StockLevel, int]], reference: str, acto
     return _take_many(items, kind=Kind.SHIPMENT, ships=True, reference=reference, actor=actor)
 
 
+def stock_unship_many(*, items: list[tuple[StockLevel, int]], reference: str, reason: str, actor=None) -> list:
+    """Shipped units come back (a shipment cancelled after it left): on hand and reserved again at each locked
+    level, one RETURN movement per item with its reason; one UPDATE of the levels however many items."""
+    for level, quantity in items:
+        if quantity <= 0:
+            raise InvalidStockChange("Take back a positive quantity.")
+        level.on_hand += quantity
+        level.allocated += quantity
+        if level.on_hand > STOCK_LEVEL_MAX:
+            raise InvalidStockChange(f"{level}: on hand would be {level.on_hand}, more than {STOCK_LEVEL_MAX}.")
+    if not items:
+        return []
+    levels = list({level.pk: level for level, _ in items}.values())
+    StockLevel.objects.bulk_update(levels, ["on_hand", "allocated"])
+    return StockMovement.objects.bulk_create(
+        StockMovement(level=level, kind=Kind.RETURN, on_hand_delta=quantity, allocated_delta=quantity,
+                      reason=reason, reference=reference, actor=actor)
+        for level, quantity in items
+    )  # fmt: skip
+
+
 @transaction.atomic
 def stock_receive(
     *, product: Product, location: StockLocation, quantity: int, reason: str, actor=None, reference: str = ""

@@ -22,3 +22,10 @@ class FulfillmentConfig(AppConfig):
             hooks.register_guard(operation, "fulfillment.released_to_warehouse", handoff.handoff_guard)
         register_line_locks("fulfillment.released_to_warehouse", handoff.line_lock_sentences)
         admin_holds.register()  # the shipment page's Holds and Warehouse hand-off sections
+
+        from . import admin_order_page, demo
+        from .services import consistency
+
+        consistency.register()  # pending shipments follow edits, cancellations, splits and allocation moves
+        demo.register()  # seed_demo's shipped orders ship through shipments (orders.demo)
+        admin_order_page.register_tab()  # the order's Shipments tab replaces its placeholder

@@ -119,3 +119,67 @@ def shipment_warehouse_update_event(*, order, shipment, actor, source, **reporte
     return order_events.record_event(
         order, WAREHOUSE_UPDATE.code, actor=actor, source=source, shipment=shipment.number, **reported
     )
+
+
+# --- shipment lifecycle (fulfillment/services/shipments.py)
+def _canceled(event, who):
+    p = event.parameters
+    if p.get("shipped"):
+        back = f"back in stock at {p['location']}: {_units(p.get('lines'))}"
+        return f"{who} cancelled shipped shipment {p['number']} ({p.get('reason')}); {back}", []
+    return f"{who} cancelled shipment {p['number']} before it shipped; its units are free for a new shipment", []
+
+
+def _delivered(event, who):
+    return f"Shipment {event.parameters['number']} was delivered (recorded by {who})", []
+
+
+def _pre_announced(event, who):
+    p = event.parameters
+    return f"{who} pre-announced shipment {p['number']} to {p.get('carrier') or 'the carrier'}", []
+
+
+def _packages(event, who):
+    p = event.parameters
+    return f"{who} changed the packages of shipment {p['number']} from {p['before']} to {p['after']}", []
+
+
+SHIPMENT_CANCELED = order_events.register_event_type("shipment_canceled", "Shipment cancelled", _canceled)
+SHIPMENT_DELIVERED = order_events.register_event_type("shipment_delivered", "Shipment delivered", _delivered)
+SHIPMENT_PRE_ANNOUNCED = order_events.register_event_type(
+    "shipment_pre_announced", "Shipment pre-announced", _pre_announced
+)
+SHIPMENT_PACKAGES = order_events.register_event_type("shipment_packages", "Shipment packages changed", _packages)
+
+
+def shipment_canceled_event(*, order, actor, source, number, location, shipped: bool, reason: str, lines):
+    return order_events.record_event(order, SHIPMENT_CANCELED.code, actor=actor, source=source, number=number,
+                                     location=location, shipped=shipped, reason=reason, lines=lines)  # fmt: skip
+
+
+def shipment_delivered_event(*, order, actor, source, number):
+    return order_events.record_event(order, SHIPMENT_DELIVERED.code, actor=actor, source=source, number=number)
+
+
+def shipment_pre_announced_event(*, order, actor, source, number, carrier):
+    return order_events.record_event(order, SHIPMENT_PRE_ANNOUNCED.code, actor=actor, source=source,
+                                     number=number, carrier=carrier)  # fmt: skip
+
+
+def shipment_packages_event(*, order, actor, source, number, before: int, after: int):
+    return order_events.record_event(order, SHIPMENT_PACKAGES.code, actor=actor, source=source, number=number,
+                                     before=before, after=after)  # fmt: skip
+
+
+def _trimmed(event, who):
+    p = event.parameters
+    action = "cancelled" if p.get("canceled") else "reduced"
+    return f"Shipment {p['number']} {action} because {p.get('why')}: {_units(p.get('lines'))} taken out", []
+
+
+SHIPMENT_TRIMMED = order_events.register_event_type("shipment_trimmed", "Shipment adjusted", _trimmed)
+
+
+def shipment_trimmed_event(*, order, actor, source, number, lines, canceled: bool, why: str):
+    return order_events.record_event(order, SHIPMENT_TRIMMED.code, actor=actor, source=source, number=number,
+                                     lines=lines, canceled=canceled, why=why)  # fmt: skip

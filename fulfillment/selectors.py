@@ -102,4 +102,6 @@ def order_shipments_for_staff(order) -> list[Shipment]:
 
 def shipments_for_customer(order) -> list[Shipment]:
     """What the customer sees of an order's shipments: prepared or shipped ones, not the cancelled."""
-    return list(order.shipments.exclude(status=S.CANCELED).order_by("created_at", "id"))
+    lines = ShipmentLine.objects.select_related("order_line").order_by("order_line__position", "id")
+    shipments = order.shipments.exclude(status=S.CANCELED).prefetch_related(Prefetch("lines", queryset=lines))
+    return list(shipments.order_by("created_at", "id"))

@@ -5,7 +5,9 @@ lines (name, sku, quantity, unit_price, gross), lines_gross, shipping, discount,
 total_gross, currency, billing_address, shipping_address (lists of lines), refund_due (the amount owed
 back to the customer, empty when none), extra_note; free-text e-mails add subject and message;
 "payment received" adds payment (amount, method, reference, paid_on, balance_due, refund_due,
-balance_state: open, paid or refund_due). The password reset e-mail has only shop_name, email and reset_url.
+balance_state: open, paid or refund_due); "shipment sent" adds shipment (number, carrier, tracking_code,
+tracking_url, packages, lines: name, sku, quantity; no prices). The password reset e-mail has only shop_name,
+email and reset_url.
 """
 
 _LINES_TEXT = (
@@ -77,9 +79,24 @@ DEFAULTS = {
         " the order total; we will pay it back to you.{% else %}Your order is now paid in full.{% endif %}",
         False,
     ),
-    "shipment_sent": _kind(
-        "Order {{ order_number }} is on its way", "Your order {{ order_number }} has been shipped.", False
-    ),
+    "shipment_sent": {
+        "subject": "Order {{ order_number }} is on its way",
+        "body_text": "Dear {{ customer_name }},\n\nPart of your order {{ order_number }} has been shipped"
+        "{% if shipment.carrier %} with {{ shipment.carrier }}{% endif %}"
+        " ({{ shipment.packages }} package{{ shipment.packages|pluralize }}).\n"
+        "{% if shipment.tracking_code %}Tracking code: {{ shipment.tracking_code }}\n{% endif %}"
+        "{% if shipment.tracking_url %}Follow it at {{ shipment.tracking_url }}\n{% endif %}"
+        "\nIn this shipment:\n{% for line in shipment.lines %}{{ line.quantity }} x {{ line.name }}"
+        "{% if line.sku %} ({{ line.sku }}){% endif %}\n{% endfor %}" + _NOTE_TEXT + _SIGN_TEXT,
+        "body_html": "<p>Dear {{ customer_name }},</p><p>Part of your order {{ order_number }} has been shipped"
+        "{% if shipment.carrier %} with {{ shipment.carrier }}{% endif %}"
+        " ({{ shipment.packages }} package{{ shipment.packages|pluralize }}).</p>"
+        "{% if shipment.tracking_code %}<p>Tracking code: {% if shipment.tracking_url %}"
+        '<a href="{{ shipment.tracking_url }}">{{ shipment.tracking_code }}</a>{% else %}{{ shipment.tracking_code }}'
+        "{% endif %}</p>{% endif %}"
+        "<p>In this shipment:</p><ul>{% for line in shipment.lines %}<li>{{ line.quantity }} &times; {{ line.name }}"
+        "</li>{% endfor %}</ul>" + _NOTE_HTML + _SIGN_HTML,
+    },
     "return_received": _kind(
         "Return received for order {{ order_number }}",
         "We have received your return for order {{ order_number }}.",

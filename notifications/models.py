@@ -40,7 +40,9 @@ def webhook_event_type(kind: str) -> str:
 ACCOUNT_ONLY_KINDS = (EmailKind.FREE_TEXT, EmailKind.PASSWORD_RESET)
 # Events other systems hear of while the customer gets no e-mail (the kind "payment_reversed" has no template;
 # the warehouse hears of shipments released to it and recalled from it).
-WEBHOOK_ONLY_EVENT_TYPES = ["payment.reversed", "shipment.released", "shipment.recall_requested"]
+WEBHOOK_ONLY_EVENT_TYPES = [
+    "payment.reversed", "shipment.released", "shipment.recall_requested", "shipment.pre_announced"
+]  # fmt: skip
 WEBHOOK_EVENT_TYPES = [
     *(webhook_event_type(kind) for kind in EmailKind.values if kind not in ACCOUNT_ONLY_KINDS),
     *WEBHOOK_ONLY_EVENT_TYPES,

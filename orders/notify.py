@@ -85,6 +85,7 @@ def _webhook_payload(order: Order, kind: str, context: dict) -> dict:
         "total_gross": context["total_gross"],
         "lines": context["lines"],
         **({"payment": context["payment"]} if "payment" in context else {}),
+        **({"shipment": context["shipment"]} if "shipment" in context else {}),  # fulfilment's shipment events
     }
 
 

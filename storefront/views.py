@@ -6,6 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from fulfillment.selectors import shipments_for_customer
 from oms.models import ShopSettings
 from orders.models import Customer
 from orders.selectors.customer import order_get_for_customer, order_list_for_customer
@@ -41,7 +42,9 @@ def order_detail(request, customer, number):
     if detail is None:
         # Someone else's order, a draft or no order at all: the same 404 for each, so nothing leaks.
         return render(request, "storefront/order_not_found.html", status=404)
-    return render(request, "storefront/order_detail.html", {"customer": customer, "detail": detail})
+    shipments = shipments_for_customer(detail.order)  # only after the 404 rules above found the customer's order
+    context = {"customer": customer, "detail": detail, "shipments": shipments}
+    return render(request, "storefront/order_detail.html", context)
 
 
 class LoginView(auth_views.LoginView):

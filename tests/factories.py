@@ -87,3 +87,15 @@ def stock(product, location, quantity: int) -> StockLevel:
 
     stock_receive(product=product, location=location, quantity=quantity, reason="test stock")
     return StockLevel.objects.get(product=product, location=location)
+
+
+def ship(order_id: int, quantities: dict[int, int]) -> list:
+    """Ship units the way the shop does: a shipment prepared for them (best locations first), then shipped.
+    All or nothing, like the services: a refusal leaves no prepared shipment behind."""
+    from django.db import transaction
+
+    from fulfillment.services.shipments import shipment_ship, shipments_create
+
+    with transaction.atomic():
+        shipments = shipments_create(order_id=order_id, quantities=quantities)
+        return [shipment_ship(shipment_id=shipment.pk) for shipment in shipments]

@@ -12,8 +12,7 @@ from catalog.models import StockLevel
 from oms.invariants import run_all
 from orders.models import Allocation, Order, OrderLine
 from orders.services.cancel import order_cancel
-from orders.services.shipping import order_lines_ship
-from tests.factories import ProductFactory, stock
+from tests.factories import ProductFactory, ship, stock
 
 
 def check_invariants() -> tuple[int, str]:
@@ -38,7 +37,7 @@ def busy_shop(place_order, product, location, second_location, tax_rate):
     stock(cup, location, 50)
     placed = place_order([(product, 7), (cup, 3)], shipping_fee=Decimal("4.95"), discount_amount=Decimal("2.00"))
     shipped = place_order([(product, 2), (cup, 2)])
-    order_lines_ship(order_id=shipped.pk, quantities={shipped.lines.get(sku="CUP-1").pk: 1})
+    ship(shipped.pk, {shipped.lines.get(sku="CUP-1").pk: 1})
     cancelled = place_order([(cup, 4)])
     order_cancel(order_id=cancelled.pk, reason="test")
     return placed

@@ -93,6 +93,20 @@ def assert_stock_matches_ledger_and_orders() -> None:
     assert StockLevel.objects.aggregate(n=Sum("allocated"))["n"] == open_units
 
 
+def assert_shipped_orders_have_their_shipments() -> None:
+    from fulfillment.models import Shipment
+
+    S = Shipment.Status
+    shipped = Order.objects.exclude(fulfillment_status=Order.FulfillmentStatus.UNFULFILLED)
+    assert shipped.exists() and not shipped.filter(shipments__isnull=True).exists()  # no "No shipments yet"
+    assert Shipment.objects.filter(status=S.SHIPPED).exclude(tracking_code="").exists()
+    partial = Order.objects.filter(fulfillment_status=Order.FulfillmentStatus.PARTIALLY_FULFILLED)
+    assert partial.annotate(n=Count("shipments")).filter(n=2, shipments__status=S.PENDING).exists()
+    assert Shipment.objects.filter(status=S.DELIVERED).exists()
+    lost = Shipment.objects.filter(status=S.CANCELED, shipped_at__isnull=False)
+    assert lost.exists() and not lost.filter(cancel_reason="").exists()
+
+
 # One test, because seeding goes through the real services and takes a while; each part is a helper above.
 def test_seed_demo_builds_a_consistent_demo_shop_with_every_state_and_a_second_run_adds_nothing():
     # given an empty database
@@ -104,6 +118,7 @@ def test_seed_demo_builds_a_consistent_demo_shop_with_every_state_and_a_second_r
     assert_payments_with_methods_and_a_reversal()
     # and the stock agrees with its ledger and the orders, and every registered invariant holds
     assert_stock_matches_ledger_and_orders()
+    assert_shipped_orders_have_their_shipments()
     assert [(rule.name, rows) for rule, rows in run_all() if rows] == []
     # and the web channel's token was printed, while only its digest is stored
     web = Channel.objects.get(code="web")

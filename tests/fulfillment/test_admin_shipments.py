@@ -168,3 +168,123 @@ def test_the_list_reads_a_constant_number_of_queries(client, warehouse, place_or
 
 
 QUERIES_LIST = 7
+
+
+# --- the actions by role, and what each does
+def _action(shipment, slug):
+    return reverse("admin:fulfillment_shipment_action", args=(shipment.pk, slug))
+
+
+def test_the_warehouse_sees_every_pending_action_and_the_order_desk_none(client, warehouse, desk, shipment):
+    client.force_login(warehouse)
+    page = client.get(_page(shipment)).content.decode()
+    for action in ("ship", "ship-and-e-mail", "pre-announce", "packages", "cancel-shipment"):
+        assert f'data-action="{action}"' in page, action
+    assert 'data-action="mark-delivered"' not in page
+    client.force_login(desk)
+    page = client.get(_page(shipment)).content.decode()
+    assert "data-action=" not in page
+    for slug in ("ship", "pre_announce", "packages", "cancel", "deliver"):
+        assert client.post(_action(shipment, slug), {"packages": 2, "reason": "x"}).status_code == 403, slug
+    shipment.refresh_from_db()
+    assert (shipment.status, shipment.packages, shipment.pre_announced_at) == (Shipment.Status.PENDING, 1, None)
+
+
+def test_ship_and_email_from_the_page_queues_the_mail(client, warehouse, shipment):
+    from notifications.models import Message
+
+    client.force_login(warehouse)
+    page = client.get(_action(shipment, "ship_email") + "?email=1").content.decode()
+    assert page.index('name="_email"') < page.index('name="_ship"')  # the asked-for button comes first
+    data = {"carrier": "DHL", "tracking_code": "JD2", "tracking_url": "https://t.example/JD2", "packages": 1}
+    assert client.post(_action(shipment, "ship"), {**data, "_email": 1}).status_code == 302
+    assert Message.objects.get(kind="shipment_sent").context["shipment"]["tracking_code"] == "JD2"
+
+
+def test_packages_pre_announce_deliver_and_cancel_with_reason_from_the_page(client, warehouse, shipment):
+    client.force_login(warehouse)
+    assert client.post(_action(shipment, "packages"), {"packages": 100}).status_code == 200  # form error
+    assert client.post(_action(shipment, "packages"), {"packages": 3}).status_code == 302
+    assert client.post(_action(shipment, "pre_announce"), {"_go": 1}).status_code == 302
+    shipment.refresh_from_db()
+    assert shipment.packages == 3 and shipment.pre_announced_at
+    assert 'data-action="pre-announce"' not in client.get(_page(shipment)).content.decode()
+    client.post(_action(shipment, "ship"), {"packages": 3, "_ship": 1})
+    response = client.post(_action(shipment, "cancel"), {"reason": ""}, follow=True)
+    assert "Reason" in response.content.decode()  # refused: a shipped shipment needs a reason
+    shipment.refresh_from_db()
+    assert shipment.status == Shipment.Status.SHIPPED
+    client.post(_action(shipment, "cancel"), {"reason": "Returned to sender: address unknown"})
+    shipment.refresh_from_db()
+    assert shipment.status == Shipment.Status.CANCELED
+    page = client.get(_page(shipment)).content.decode()
+    assert "Returned to sender: address unknown" in page and "data-action=" not in page
+
+
+def test_deliver_from_the_page(client, warehouse, shipment):
+    client.force_login(warehouse)
+    client.post(_action(shipment, "ship"), {"packages": 1, "_ship": 1})
+    assert 'data-action="mark-delivered"' in client.get(_page(shipment)).content.decode()
+    client.post(_action(shipment, "deliver"), {"_go": 1})
+    shipment.refresh_from_db()
+    assert shipment.status == Shipment.Status.DELIVERED
+
+
+def test_an_action_that_does_not_fit_the_status_says_why(client, warehouse, shipment):
+    client.force_login(warehouse)
+    response = client.get(_action(shipment, "deliver"), follow=True)
+    assert "is not shipped" in response.content.decode()
+    assert client.get(_action(shipment, "nope")).status_code == 404
+
+
+# --- the order's Shipments tab
+def _tab(order):
+    return reverse("admin:orders_order_page", args=(order.pk, "shipments"))
+
+
+def test_the_order_tab_prepares_and_lists_the_shipments_with_tracking(client, warehouse, desk, place_order, product,
+                                                                       location):  # fmt: skip
+    factories.stock(product, location, 5)
+    order = place_order([(product, 2)])
+    client.force_login(desk)
+    page = client.get(_tab(order)).content.decode()
+    assert "No shipments yet" in page and "prepare-shipments" not in page
+    assert client.post(_tab(order)).status_code == 403
+    client.force_login(warehouse)
+    assert 'id="prepare-shipments"' in client.get(_tab(order)).content.decode()
+    response = client.post(_tab(order), follow=True)
+    shipment = Shipment.objects.get(order=order)
+    assert f"Prepared {shipment.number}" in response.content.decode()
+    shipment_ship(shipment_id=shipment.pk, carrier="DHL", tracking_code="JD9", tracking_url="https://t.example/JD9")
+    page = client.get(_tab(order)).content.decode()
+    assert shipment.number in page and 'href="https://t.example/JD9"' in page and "Shipped" in page
+    assert "prepare-shipments" not in page  # nothing left to prepare on a fully shipped order
+
+
+def test_the_order_tab_and_the_shipment_page_read_a_constant_number_of_queries(
+    client, warehouse, place_order, product, location, django_assert_num_queries
+):
+    factories.stock(product, location, 50)
+    order = place_order([(product, 1)])
+    first = shipments_create(order_id=order.pk)[0]
+    client.force_login(warehouse)
+    client.get(_tab(order))
+    with django_assert_num_queries(QUERIES_TAB):
+        client.get(_tab(order))
+    with django_assert_num_queries(QUERIES_PAGE):
+        client.get(_page(first))
+    others = [factories.ProductFactory(sku=f"P{i}", tax_rate=product.tax_rate) for i in range(4)]
+    for other in others:
+        factories.stock(other, location, 5)
+    bigger = place_order([(product, 1), *((other, 1) for other in others)])
+    shipments = shipments_create(order_id=bigger.pk)
+    with django_assert_num_queries(QUERIES_TAB):
+        client.get(_tab(bigger))
+    with django_assert_num_queries(QUERIES_PAGE):
+        client.get(_page(shipments[0]))
+
+
+# session, user, permissions, the order (+ its header's data), its shipments with their lines and holds
+QUERIES_TAB = 7
+# session, user, permissions, the shipment with order, customer, location and holds, its lines (sections add theirs)
+QUERIES_PAGE = 6

@@ -20,9 +20,8 @@ from orders.models import Allocation, Order, OrderLine, SplitReason
 from orders.services.edit import CustomItem, EditChanges, order_edit_commit
 from orders.services.payments import order_payment_record
 from orders.services.placement import LineInput, OrderInput, order_create
-from orders.services.shipping import order_lines_ship
 from orders.services.split import order_split
-from tests.factories import ProductFactory, StockLocationFactory, stock
+from tests.factories import ProductFactory, StockLocationFactory, ship, stock
 
 cents = st.integers(min_value=1, max_value=9999).map(lambda c: Decimal(c) / 100)
 index = st.integers(min_value=0, max_value=20)
@@ -129,7 +128,7 @@ def _apply(op, root, products):
         order_split(order_id=member.pk, quantities=quantities, reason=SplitReason.OTHER)
     else:
         line = _pick(lines, op[2])
-        order_lines_ship(order_id=member.pk, quantities={line.pk: op[3]})
+        ship(member.pk, {line.pk: op[3]})  # through a shipment, the one way units leave
     member.refresh_from_db()
     total_change = member.total_gross - before_total if kind != "split" else Decimal("0")
     return total_change, _units(root) - before_units, before_units - _units(root)

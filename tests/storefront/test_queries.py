@@ -3,13 +3,14 @@
 import pytest
 from django.urls import reverse
 
+from fulfillment.services.shipments import shipments_create
 from tests.factories import ProductFactory, stock
 
 from .conftest import mark_split
 
 # Shop settings come from the shared cache (oms/config_cache.py), loaded there when the orders were placed.
 LIST_QUERIES = 8  # session, user, customer, page count, originals, their lines, splits, their lines
-DETAIL_QUERIES = 6  # session, user, customer, order, its lines, its split family
+DETAIL_QUERIES = 8  # session, user, customer, order, its lines, its split family, its shipments and their lines
 
 
 def place_families(place_order, product, *, originals: int) -> None:
@@ -48,6 +49,8 @@ def test_order_page_queries_do_not_grow_with_lines_or_family(
         child = mark_split(place_order([(stocked, 1)]), parent=order, suffix=suffix)
         mark_split(place_order([(stocked, 1)]), parent=child, suffix=1)
     child_url = reverse("storefront:order_detail", args=[child.number])
+    for shipped in (order, child):
+        shipments_create(order_id=shipped.pk)  # a shipment of every line
     # when / then: the original and a split order with parent, siblings and a child
     for url in (reverse("storefront:order_detail", args=[order.number]), child_url):
         with django_assert_num_queries(DETAIL_QUERIES):

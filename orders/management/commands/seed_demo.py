@@ -22,6 +22,7 @@ from catalog.models import Product, StockLevel, StockLocation, StockMovement, Ta
 from catalog.services import stock_receive
 from oms.models import ShopSettings, User
 from oms.money import ZERO, quantize
+from orders import demo
 from orders.api_forms import validate_order_payload
 from orders.exceptions import OrderError
 from orders.models import (
@@ -148,6 +149,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         rng = random.Random(SEED)
+        SHIPPED_SEEN.clear()
         with transaction.atomic():
             shop = _shop()
             products = _catalogue(rng)
@@ -428,10 +430,24 @@ def _payment_reversed(order: Order, plan: Plan) -> Order:
     return order
 
 
-def _ship(order: Order, lines=None) -> Order:
+def _ship(order: Order, lines=None, style: str = "ship") -> Order:
+    """Ship the lines' open units through the fulfilment app's shipments (orders.demo); `style` picks what
+    the demo shows besides a plain shipment: "deliver", "lost" (cancelled with a reason, sent again), "partial"."""
     lines = lines if lines is not None else list(order.lines.all())
     quantities = {line.pk: line.quantity_open for line in lines if line.quantity_open}
-    return order_lines_ship(order_id=order.pk, quantities=quantities, reference=f"Demo shipment {order.number}")
+    fulfilment = demo.fulfilment()
+    if fulfilment is None:
+        return order_lines_ship(order_id=order.pk, quantities=quantities, reference=f"Demo shipment {order.number}")
+    fulfilment.ship(order, quantities, style)
+    order.refresh_from_db()
+    return order
+
+
+def _shipped(order: Order, plan: Plan) -> Order:
+    # Of the shipped orders, every third is delivered already and two had a parcel lost and sent again.
+    index = SHIPPED_SEEN.setdefault(order.pk, len(SHIPPED_SEEN))
+    style = "lost" if index in (3, 17) else "deliver" if index % 3 == 0 else "ship"
+    return _ship(_pay(order, plan), style=style)
 
 
 def _cancel_one_unit(order: Order) -> Order:
@@ -460,7 +476,7 @@ def _discount_line_canceled(order: Order, plan: Plan) -> Order:
 
 def _partially_shipped(order: Order, plan: Plan) -> Order:
     _pay(order, plan)
-    return _ship(order, list(order.lines.order_by("position")[:1]))
+    return _ship(order, list(order.lines.order_by("position")[:1]), style="partial")
 
 
 def _line_canceled(order: Order, plan: Plan) -> Order:
@@ -505,7 +521,7 @@ STEPS = {
     "paid_canceled": _paid_canceled,
     "discount_line_canceled": _discount_line_canceled,
     "partially_shipped": _partially_shipped,
-    "shipped": lambda order, plan: _ship(_pay(order, plan)),
+    "shipped": _shipped,
     "payment_reversed": _payment_reversed,
     "line_canceled": _line_canceled,
     "edited": _edited,
@@ -514,6 +530,7 @@ STEPS = {
     "terms_shipped": lambda order, plan: _ship(order),
     "canceled": _cancel,
 }
+SHIPPED_SEEN: dict[int, int] = {}  # order pk -> its index among the "shipped" demo orders
 ORDER_DATES = ["created_at", "updated_at", "placed_at", "paid_at", "canceled_at", "reservation_expires_at"]
 
 
@@ -531,3 +548,4 @@ def _backdate(order: Order, at: datetime) -> None:
         created_at=F("created_at") - offset, paid_on=timezone.localdate(at)
     )
     StockMovement.objects.filter(reference=order.number).update(created_at=F("created_at") - offset)
+    demo.backdate(order, offset)  # the shipments and their stock movements

@@ -32,7 +32,7 @@ def shipments_tab(request, order, model_admin):
     shipments = selectors.order_shipments_for_staff(order)
     for shipment in shipments:
         shipment.badges = selectors.shipment_badges(shipment)
-    context = {"shipments": shipments, "may_prepare": may_prepare and order.fulfillment_status != "fulfilled"}
+    context = {"shipments": shipments, "may_prepare": may_prepare and selectors.has_units_to_prepare(order)}
     return render_order_page(request, order, model_admin, slug=SLUG, title="Shipments",
                              template="admin/fulfillment/order_shipments.html", context=context)  # fmt: skip
 

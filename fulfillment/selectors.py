@@ -2,10 +2,10 @@
 
 import re
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 
 from oms.admin_lists import CappedCount, capped_counts
-from orders.models import Order
+from orders.models import Allocation, Order
 
 from .admin_sections import list_tabs
 from .models import Shipment, ShipmentHold, ShipmentLine
@@ -98,6 +98,14 @@ def order_shipments_for_staff(order) -> list[Shipment]:
         .annotate(on_hold=active_holds())
         .order_by("created_at", "id")
     )
+
+
+def has_units_to_prepare(order) -> bool:
+    """Whether the order holds reserved units (or units without stock) outside its pending shipments."""
+    reserved = Allocation.objects.filter(line__order=order).aggregate(n=Sum("quantity"))["n"] or 0
+    stockless = sum(line.quantity_open for line in order.lines.filter(product__isnull=True))
+    pending = ShipmentLine.objects.filter(shipment__order=order, shipment__status=S.PENDING)
+    return reserved + stockless > (pending.aggregate(n=Sum("quantity"))["n"] or 0)
 
 
 def shipments_for_customer(order) -> list[Shipment]:

@@ -59,6 +59,8 @@ def pending_shipments_trim(order, *, actor=None, source: str = "system", why: st
 
     The caller holds the order lock. Returns what changed per shipment ({number, removed, canceled}).
     """
+    if not Shipment.objects.filter(order=order, status=Shipment.Status.PENDING).exists():
+        return []  # the common case, one statement: nothing to trim
     excess = _excess(order)
     if not excess:
         return []

@@ -242,17 +242,19 @@ def test_a_duplicate_page_slug_is_refused():
 def test_a_page_may_replace_a_placeholder_only_when_it_says_so(monkeypatch):
     # given
     monkeypatch.setattr(admin_pages, "PAGES", dict(admin_pages.PAGES))
-    real = OrderPage("shipments", "Shipments", lambda *args: None, position=40, replaces_placeholder=True)
+    real = OrderPage("return-requests", "Return requests", lambda *args: None, position=60, replaces_placeholder=True)
     # when / then
     with pytest.raises(ValueError):
-        admin_pages.register(OrderPage("shipments", "Shipments", lambda *args: None))
+        admin_pages.register(OrderPage("return-requests", "Return requests", lambda *args: None))
     admin_pages.register(real)
-    assert admin_pages.PAGES["shipments"] is real
+    assert admin_pages.PAGES["return-requests"] is real
     # and a placeholder registered after the real page is ignored; the real page cannot be replaced again
-    admin_pages.register(OrderPage("shipments", "Shipments", lambda *args: None, placeholder=True))
-    assert admin_pages.PAGES["shipments"] is real
+    admin_pages.register(OrderPage("return-requests", "Return requests", lambda *args: None, placeholder=True))
+    assert admin_pages.PAGES["return-requests"] is real
     with pytest.raises(ValueError):
-        admin_pages.register(OrderPage("shipments", "Shipments", lambda *args: None, replaces_placeholder=True))
+        admin_pages.register(
+            OrderPage("return-requests", "Return requests", lambda *args: None, replaces_placeholder=True)
+        )
 
 
 # --- one place for locks and events -------------------------------------------------------------------

@@ -58,7 +58,7 @@ OPERATIONS: dict[str, tuple[str, str]] = {
     "pick": ("fulfillment.pick_picklist", "pick orders"),
     "allocation_move": ("orders.move_allocation", "move allocations to another location"),
     "address_change": ("orders.change_order", "change order addresses"),
-    "invoice": ("orders.change_order", "invoice orders"),
+    "invoice": ("invoicing.add_invoice", "invoice orders"),
     "return": ("orders.change_order", "register returns"),
     "refund": ("orders.record_payment", "refund orders"),
     "memo": ("orders.add_memo", "add memos"),

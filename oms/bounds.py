@@ -139,3 +139,12 @@ class StrictIntegerField(forms.IntegerField):
         if isinstance(value, bool) or not _INTEGER.fullmatch(str(value)):
             raise ValidationError(self.error_messages["invalid"], code="invalid")
         return int(str(value))
+
+
+# --- invoicing -----------------------------------------------------------------------------------------------
+PAYMENT_DAYS_MAX = 366  # days of payment terms (Net N, N days after month end, early-payment discount window)
+PERCENT_MAX = Decimal("100.00")  # a schedule portion, an early-payment discount
+INVOICE_TOTAL_MAX = ORDER_TOTAL_MAX  # one invoice: an order, or a split family (whose total stays its first total)
+PAYMENT_DAYS_VALIDATORS = [MinValueValidator(0), MaxValueValidator(PAYMENT_DAYS_MAX)]
+PERCENT_VALIDATORS = [MinValueValidator(ZERO), MaxValueValidator(PERCENT_MAX)]
+INVOICE_AMOUNT_VALIDATORS = [MinValueValidator(ZERO), MaxValueValidator(INVOICE_TOTAL_MAX)]

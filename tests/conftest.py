@@ -68,6 +68,7 @@ DATA_MIGRATIONS = [
     ("fulfillment.migrations.0002_warehouse_permissions", "grant"),
     ("fulfillment.migrations.0004_warehouse_connection_permissions", "grant"),
     ("orders.migrations.0009_payments_data", "grant_reverse_payment"),
+    ("invoicing.migrations.0002_defaults_and_permissions", "create_defaults"),
 ]
 
 

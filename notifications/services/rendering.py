@@ -54,6 +54,20 @@ def render_parts(*, subject: str, body_text: str, body_html: str, context: dict)
     return " ".join(rendered_subject.split())[:250], text.strip() + "\n", html
 
 
+def html_template_error(source: str) -> str | None:
+    """The syntax error of a staff-edited HTML template (e.g. an invoice layout), or None."""
+    try:
+        _HTML_ENGINE.from_string(source or "")
+    except TemplateSyntaxError as exc:
+        return f"Template syntax error: {exc}"
+    return None
+
+
+def html_render(source: str, context: dict) -> str:
+    """Render a staff-edited HTML template in the restricted engine (autoescaped, JSON data only)."""
+    return _compiled(source, True).render(Context(plain_context(context)))
+
+
 def email_render(*, kind: str, context: dict, extra_note: str | None = None) -> tuple[str, str, str]:
     """(subject, text, html) of the `kind` e-mail for `context`; `extra_note` is a staff note to the customer
     (None: the one in `context`, if any). Raises what a broken template raises (TemplateSyntaxError...)."""

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "catalog",
     "orders",
     "fulfillment",
+    "invoicing",
     "storefront",
 ]
 

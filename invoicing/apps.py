@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class InvoicingConfig(AppConfig):
+    name = "invoicing"
+    verbose_name = "Invoicing"
+
+    def ready(self) -> None:
+        # The guards and hooks that tie invoices to the operations of the orders app (orders.hooks).
+        from . import registry
+
+        registry.register()

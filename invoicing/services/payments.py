@@ -1,0 +1,126 @@
+"""The order's money applied to its invoices: what was paid on the order pays its invoices, oldest due first.
+
+An order's payments (orders' `OrderPayment` rows; their sum is `Order.amount_paid`) are the money it holds.
+`invoices_reconcile` makes the invoices agree with it: money not yet applied pays the open invoices in
+the order of their due dates (each up to its balance, and on a combined family invoice up to this order's
+share); when the order holds less than is applied (a reversal, money moved to a split order), the newest
+applications are taken back. Each movement is an append-only `InvoicePayment` row (positive applies,
+negative takes back), so an invoice's `amount_paid` is the sum of its rows; the invoice status follows.
+
+Runs under the order lock of the operation that changed the money (the "payment", "payment_reverse" and
+"split" hooks run in its transaction); the invoice rows are locked after the order (pk order).
+"""
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import F, Q, Sum
+
+from oms.money import ZERO
+from orders.models import Order
+
+from .. import events
+from ..models import Invoice, InvoiceLine, InvoicePayment
+
+
+def live_invoices_locked(order) -> list[Invoice]:
+    """The order's issued debit invoices (its own and combined family ones), locked, oldest due first."""
+    ids = (
+        Invoice.objects.filter(Q(order=order) | Q(lines__source_order=order), kind=Invoice.Kind.DEBIT)
+        .filter(status__in=Invoice.LIVE)
+        .values("pk")
+    )
+    locked = list(Invoice.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    return sorted(
+        locked, key=lambda inv: (inv.due_date is None, inv.due_date or inv.issue_date, inv.issue_date, inv.pk)
+    )
+
+
+def _shares(order, invoices: list[Invoice]) -> dict[int, Decimal]:
+    """What each invoice asks of this order: its lines of the order, less what credits took off them."""
+    combined = [inv.pk for inv in invoices if inv.combined]
+    shares = {inv.pk: inv.total_gross - inv.amount_credited for inv in invoices if not inv.combined}
+    if combined:
+        lines = InvoiceLine.objects.filter(source_order=order)
+        debit = dict(
+            lines.filter(invoice_id__in=combined)
+            .values_list("invoice_id")
+            .annotate(s=Sum("gross"))
+            .values_list("invoice_id", "s")
+        )
+        credit = dict(
+            lines.filter(invoice__credit_for_id__in=combined, invoice__status__in=Invoice.LIVE)
+            .values_list("invoice__credit_for_id")
+            .annotate(s=Sum("gross"))
+            .values_list("invoice__credit_for_id", "s")
+        )
+        for pk in combined:
+            shares[pk] = debit.get(pk, ZERO) - credit.get(pk, ZERO)
+    return shares
+
+
+def applied_by_order(order, invoices: list[Invoice]) -> dict[int, Decimal]:
+    rows = (
+        InvoicePayment.objects.filter(order=order, invoice__in=invoices)
+        .values_list("invoice_id")
+        .annotate(s=Sum("amount"))
+        .values_list("invoice_id", "s")
+    )
+    return defaultdict(lambda: ZERO, dict(rows))
+
+
+def _move(invoice: Invoice, *, order, amount: Decimal, payment, actor, source) -> None:
+    InvoicePayment.objects.create(invoice=invoice, order=order, payment=payment, amount=amount)
+    invoice.amount_paid = F("amount_paid") + amount
+    invoice.save(update_fields=["amount_paid", "updated_at"])
+    invoice.refresh_from_db(fields=["amount_paid"])
+    invoice.follow_payments()
+    invoice.save(update_fields=["status", "paid_at", "updated_at"])
+    events.invoice_payments_applied_event(invoice=invoice, order=order, actor=actor, source=source, amount=amount)
+
+
+def invoices_reconcile(*, order, actor=None, source="system", payment=None) -> Decimal:
+    """Apply the order's unapplied money to its open invoices, or take back what it no longer holds.
+
+    Returns the amount moved (positive applied, negative taken back). Caller holds the order lock.
+    """
+    invoices = live_invoices_locked(order)
+    if not invoices:
+        return ZERO
+    applied = applied_by_order(order, invoices)
+    delta = max(order.amount_paid, ZERO) - sum(applied.values(), ZERO)
+    moved = ZERO
+    if delta > 0:
+        shares = _shares(order, invoices)
+        for invoice in invoices:
+            room = min(
+                shares[invoice.pk] - applied[invoice.pk],
+                invoice.total_gross - invoice.amount_credited - invoice.amount_paid,
+            )
+            amount = min(room, delta - moved)
+            if amount > 0:
+                _move(invoice, order=order, amount=amount, payment=payment, actor=actor, source=source)
+                moved += amount
+    elif delta < 0:
+        for invoice in reversed(invoices):
+            amount = min(applied[invoice.pk], moved - delta)
+            if amount > 0:
+                _move(invoice, order=order, amount=-amount, payment=payment, actor=actor, source=source)
+                moved -= amount
+    return moved
+
+
+def take_back(invoice: Invoice, amount: Decimal, *, actor, source) -> None:
+    """Take `amount` of applied money off a (locked) invoice, newest applications' orders first: a credit
+    invoice frees what it credits, so paid + credited never exceeds the total."""
+    per_order = (
+        InvoicePayment.objects.filter(invoice=invoice).values("order").annotate(s=Sum("amount")).order_by("-order")
+    )
+    left = amount
+    for row in per_order:
+        part = min(row["s"], left)
+        if part > 0:
+            _move(invoice, order=Order(pk=row["order"]), amount=-part, payment=None, actor=actor, source=source)
+            left -= part
+        if left <= 0:
+            break

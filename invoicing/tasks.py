@@ -1,0 +1,8 @@
+from celery import shared_task
+
+from .services.issue import invoice_pdf_store
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=30, max_retries=5)
+def invoice_pdf_task(invoice_id: int) -> None:
+    invoice_pdf_store(invoice_id)

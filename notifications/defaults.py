@@ -6,8 +6,9 @@ total_gross, currency, billing_address, shipping_address (lists of lines), refun
 back to the customer, empty when none), extra_note; free-text e-mails add subject and message;
 "payment received" adds payment (amount, method, reference, paid_on, balance_due, refund_due,
 balance_state: open, paid or refund_due); "shipment sent" adds shipment (number, carrier, tracking_code,
-tracking_url, packages, lines: name, sku, quantity; no prices). The password reset e-mail has only shop_name,
-email and reset_url.
+tracking_url, packages, lines: name, sku, quantity; no prices); "invoice sent" adds invoice (title, number,
+is_credit, total_gross, balance, due_date) and pay_url, and carries the invoice PDF as an attachment. The
+password reset e-mail has only shop_name, email and reset_url.
 """
 
 _LINES_TEXT = (
@@ -67,7 +68,13 @@ DEFAULTS = {
         "Order {{ order_number }} now reads:",
     ),
     "invoice_sent": _kind(
-        "Invoice for order {{ order_number }}", "Please find the invoice for your order {{ order_number }}.", False
+        "{{ invoice.title }} {{ invoice.number }} for order {{ order_number }}",
+        "Please find attached {{ invoice.title|lower }} {{ invoice.number }} for your order {{ order_number }}: "
+        "{{ currency }} {{ invoice.total_gross }}."
+        "{% if not invoice.is_credit %} Due date: {{ invoice.due_date|default:'when the order ships' }}."
+        "{% if invoice.balance != invoice.total_gross %} Still to pay: {{ currency }} {{ invoice.balance }}.{% endif %}"
+        "{% if pay_url %} Pay online: {{ pay_url }}{% endif %}{% endif %}",
+        False,
     ),
     "payment_received": _kind(
         "Payment received for order {{ order_number }}",

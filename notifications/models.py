@@ -139,6 +139,19 @@ class Message(models.Model):
         return getattr(self, "subject_preview", "") or "(written when sent)"
 
 
+class MessageAttachment(models.Model):
+    """A file sent with a message (an invoice PDF): its bytes are stored with the message, so a resend sends
+    the same file and the worker needs nothing from the app that queued it."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(max_length=120)
+    content_type = models.CharField(max_length=100, default="application/pdf")
+    content = models.BinaryField()
+
+    def __str__(self) -> str:
+        return self.filename
+
+
 class AttemptOutcome(models.TextChoices):
     STARTED = "started", "Started"
     SUCCEEDED = "succeeded", "Succeeded"

@@ -86,6 +86,7 @@ def _webhook_payload(order: Order, kind: str, context: dict) -> dict:
         "lines": context["lines"],
         **({"payment": context["payment"]} if "payment" in context else {}),
         **({"shipment": context["shipment"]} if "shipment" in context else {}),  # fulfilment's shipment events
+        **({"invoice": context["invoice"]} if "invoice" in context else {}),
     }
 
 
@@ -99,17 +100,20 @@ def order_notify(
     extra_context: dict | None = None,
     source: str = OrderEvent.Source.SYSTEM,
     lines=None,
-) -> None:
+    attachments=(),
+):
     """Queue the customer's `kind` e-mail and the webhook event ("order_edited" -> "order.edited") for this order.
 
     Call inside the service's transaction, after it locked the order; pass the `lines` it holds (all of the
     order's lines, current values) to spare re-reading them. Writes at most one message, one email_queued
-    event (in the caller's event batch, if any) and one webhook event; renders nothing, reads no endpoint
+    event (in the caller's event batch, if any) and one webhook event (`attachments`, e.g. an invoice PDF, go with
+    the e-mail: (filename, content type, bytes)); renders nothing, reads no endpoint
     (both happen in the worker). Free-text e-mails are a conversation with the customer, not an order
-    event, so they raise no webhook.
+    event, so they raise no webhook. Returns the queued message (None when no e-mail was queued).
     """
     shop = ShopSettings.load()
     context = {**order_email_context(order, shop, lines), **(extra_context or {})}
+    message = None
     if send_email and order.customer.email:
         message = email_enqueue(
             from_email=shop.sender_email,
@@ -120,6 +124,7 @@ def order_notify(
             topic_id=order.pk,
             actor=actor,
             extra_note=extra_note,
+            attachments=attachments,
         )
         events.order_email_queued_event(
             order=order, actor=actor, source=source, kind=kind, message_id=message.pk, to=message.to
@@ -131,6 +136,7 @@ def order_notify(
             topic="order",
             topic_id=order.pk,
         )
+    return message
 
 
 @transaction.atomic

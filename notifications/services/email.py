@@ -22,6 +22,7 @@ copy if staff resend one that did arrive.
 """
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -30,7 +31,7 @@ from django.utils import timezone
 
 from oms.models import ShopSettings
 
-from ..models import AttemptOutcome, Message, MessageAttempt
+from ..models import AttemptOutcome, Message, MessageAttachment, MessageAttempt
 from . import dispatch
 from .rendering import email_render
 
@@ -58,11 +59,13 @@ def email_enqueue(
     actor=None,
     extra_note: str = "",
     from_email: str = "",
+    attachments: Sequence[tuple[str, str, bytes]] = (),
 ) -> Message:
     """Write the `kind` message with its data to the outbox in the caller's transaction (one INSERT).
 
     `context` is plain data the caller already holds (stored as JSON: what the e-mail will say, whatever
     changes later); the worker renders the template with it. `from_email` defaults to the shop's sender.
+    `attachments`: (filename, content type, bytes) stored with the message and attached at every attempt.
 
     It is handed to Celery when that transaction commits; if the broker is down then, the sweeper
     hands it over later.
@@ -76,6 +79,11 @@ def email_enqueue(
         topic_id=topic_id,
         actor=actor,
     )
+    if attachments:
+        MessageAttachment.objects.bulk_create(
+            MessageAttachment(message=message, filename=name, content_type=kind_, content=content)
+            for name, kind_, content in attachments
+        )
     dispatch.enqueue_on_commit(_deliver_task(), message.pk)
     return message
 
@@ -153,6 +161,8 @@ def _build(message: Message, connection) -> EmailMultiAlternatives:
     )
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
+    for attachment in message.attachments.all():
+        email.attach(attachment.filename, bytes(attachment.content), attachment.content_type)
     return email
 
 

@@ -331,8 +331,10 @@ class Invoice(FSMModelMixin, models.Model):
         target=RETURN_VALUE(Status.ISSUED, Status.SENT, Status.PARTIALLY_PAID, Status.PAID),
     )
     def follow_payments(self) -> str:
-        """The status that the applied amounts give: paid, partially paid, or back to sent/issued."""
-        if self.total_gross - self.amount_credited - self.amount_paid <= 0 and self.amount_paid > 0:
+        """The status the applied and credited amounts give: paid (settled), partially paid, or back to
+        sent/issued."""
+        settled = self.total_gross - self.amount_credited - self.amount_paid <= 0
+        if settled and (self.amount_paid > 0 or self.amount_credited > 0):  # paid, or paid and partly credited
             self.paid_at = self.paid_at or timezone.now()
             return self.Status.PAID
         self.paid_at = None

@@ -20,6 +20,18 @@ def _invoices(order):
     return Invoice.objects.filter(Q(order=order) | Q(lines__source_order=order), kind=Invoice.Kind.DEBIT).distinct()
 
 
+def _issued(order) -> list[Invoice]:
+    """The order's issued debit invoices, oldest first: read once per order instance, since one admin page
+    asks the guards of several operations (edit, split, cancel ...) about the same order. Services lock a
+    fresh instance, so under a lock this is always read anew."""
+    cached = getattr(order, "_invoicing_issued", None)
+    if cached is None:
+        ids = _invoices(order).filter(status__in=ISSUED).values("pk")
+        cached = list(Invoice.objects.filter(pk__in=ids).only("pk", "number", "kind", "sent_at").order_by("pk"))
+        order._invoicing_issued = cached
+    return cached
+
+
 def invoice_needs_placed_order(order, operation, change) -> str | None:
     if order.status == Order.Status.DRAFT:
         return f"Order {order.number or '(draft)'} is a draft; place it before invoicing it."
@@ -28,30 +40,40 @@ def invoice_needs_placed_order(order, operation, change) -> str | None:
     return None
 
 
-def edit_refused_when_sent(order, operation, change) -> str | None:
-    sent = _invoices(order).filter(sent_at__isnull=False).exclude(status=Invoice.Status.CANCELLED).first()
-    if sent:
+def edit_refused_when_invoiced(order, operation, change) -> str | None:
+    """An invoice says what the order was; once issued (and certainly once sent) the order stays as invoiced."""
+    issued = _issued(order)
+    if not issued:
+        return None
+    invoice = next((inv for inv in issued if inv.sent_at), issued[0])
+    if invoice.sent_at:
         return (
-            f"Order {order.number} cannot be edited: {sent} was sent to the customer. "
-            "Cancel that invoice first (or make a credit invoice)."
+            f"Order {order.number} cannot be edited: {invoice} was sent to the customer. "
+            "Make a credit invoice against it, or cancel it if nothing was paid, then edit."
         )
-    return None
+    return f"Order {order.number} cannot be edited: it is invoiced ({invoice}). Cancel the invoice first, then edit."
 
 
-def line_cancel_refused_when_issued(order, operation, change) -> str | None:
-    issued = _invoices(order).filter(status__in=ISSUED).first()
-    if issued:
-        return (
-            f"Order {order.number} is invoiced ({issued.number}): its invoiced amounts never change silently. "
-            f"Make a credit invoice against {issued.number} for the cancelled units, or cancel the invoice first."
-        )
-    return None
+def refused_when_invoiced(order, operation, change) -> str | None:
+    """Line cancellations, splits and cancelling the order would silently change invoiced amounts."""
+    if not _issued(order):
+        return None
+    issued = _issued(order)[0]
+    what = {"line_cancel": "its lines cannot be cancelled", "split": "it cannot be split"}.get(
+        operation, "it cannot be cancelled"
+    )
+    return (
+        f"Order {order.number} is invoiced ({issued.number}), so {what}: invoiced amounts never change silently. "
+        f"Make a credit invoice against {issued.number}, or cancel that invoice first if nothing was paid on it."
+    )
 
 
 def void_draft_on_edit(context: HookContext) -> None:
-    """An edit makes a draft invoice stale: cancel it (the history says so); staff make a new one."""
-    for invoice in Invoice.objects.select_for_update().filter(order=context.order, status=Invoice.Status.DRAFT):
-        invoice.cancel(reason=f"Voided: order {context.order.number} was edited.")
+    """An edit, split or cancellation makes a draft invoice stale: cancel it (the history says so)."""
+    drafts = _invoices(context.order).filter(status=Invoice.Status.DRAFT).values("pk")
+    for invoice in Invoice.objects.select_for_update().filter(pk__in=drafts).order_by("pk"):
+        what = {"edit": "edited", "split": "split", "cancel": "cancelled"}.get(context.operation, "changed")
+        invoice.cancel(reason=f"Voided: order {context.order.number} was {what}.")
         invoice.save(update_fields=["status", "cancelled_at", "cancel_reason", "updated_at"])
         events.invoice_cancelled_event(
             invoice=invoice, actor=context.actor, source="system", reason=invoice.cancel_reason, voided_by_edit=True

@@ -14,7 +14,7 @@ Runs under the order lock of the operation that changed the money (the "payment"
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import F, Q, Sum
+from django.db.models import Q, Sum
 
 from oms.money import ZERO
 from orders.models import Order
@@ -71,11 +71,9 @@ def applied_by_order(order, invoices: list[Invoice]) -> dict[int, Decimal]:
 
 def _move(invoice: Invoice, *, order, amount: Decimal, payment, actor, source) -> None:
     InvoicePayment.objects.create(invoice=invoice, order=order, payment=payment, amount=amount)
-    invoice.amount_paid = F("amount_paid") + amount
-    invoice.save(update_fields=["amount_paid", "updated_at"])
-    invoice.refresh_from_db(fields=["amount_paid"])
+    invoice.amount_paid += amount  # the row is locked (live_invoices_locked / lock_invoice)
     invoice.follow_payments()
-    invoice.save(update_fields=["status", "paid_at", "updated_at"])
+    invoice.save(update_fields=["amount_paid", "status", "paid_at", "updated_at"])
     events.invoice_payments_applied_event(invoice=invoice, order=order, actor=actor, source=source, amount=amount)
 
 

@@ -160,8 +160,10 @@ def test_the_general_tab_takes_a_fixed_number_of_queries(client, desk, order, dj
 
 
 # session, user, the order (with customer and channel), its lines, the customer's count and lifetime value,
-# events (with actors), memos, e-mails, the split family and two permission loads. The shop settings, which the
-# context processor asks for once per rendered context (the page and unfold's components: four), come from the
-# configuration cache (oms/config_cache.py): no query. Fulfilment's hand-off guard asks once per header button
-# (edit, split, cancel, address change) whether a shipment released to the warehouse holds the order's units: four.
-GENERAL_TAB_QUERIES = 15
+# events (with actors), memos, e-mails, the split family, two permission loads and the order's issued invoices
+# (read once for the invoicing guards of all the header's buttons, invoicing/services/guards.py). The shop
+# settings, which the context processor asks for once per rendered context (the page and unfold's components:
+# four), come from the configuration cache (oms/config_cache.py): no query. Fulfilment's hand-off guard asks
+# once per header button (edit, split, cancel, address change) whether a shipment released to the warehouse
+# holds the order's units: four.
+GENERAL_TAB_QUERIES = 16

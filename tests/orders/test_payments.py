@@ -360,8 +360,9 @@ def test_recording_a_payment_takes_a_pinned_number_of_queries(order, django_asse
     pay(order, "1.00")
     # when / then: savepoint, key look-up, lock (order and root, one query), key re-check, insert in a savepoint (3),
     # lines, order update and its history row, event, customer, lines for the e-mail, message, e-mail event,
-    # release (shop settings and webhook subscriptions come from the config cache; the worker renders the e-mail)
-    with django_assert_num_queries(16):
+    # release (shop settings and webhook subscriptions come from the config cache; the worker renders the e-mail),
+    # and the invoicing "payment" hook's look-up of the order's issued invoices (none here)
+    with django_assert_num_queries(17):
         order_payment_record(order_id=order.pk, amount=Decimal("5.00"), method="card", idempotency_key="q-1")
 
 
@@ -371,8 +372,9 @@ def test_reversing_a_payment_takes_a_pinned_number_of_queries(order, django_asse
     pay(order, "5.00")
     payment = OrderPayment.objects.get()
     # when / then: savepoint, order id, lock (order and root, one query), payment, reversed?, insert in a savepoint (3),
-    # lines, order update and its history row, event, customer, lines for the payload, release
-    with django_assert_num_queries(15):
+    # lines, order update and its history row, event, customer, lines for the payload, release, and the invoicing
+    # "payment_reverse" hook's look-up of the order's issued invoices (none here)
+    with django_assert_num_queries(16):
         order_payment_reverse(payment_id=payment.pk, reason="Bounced")
 
 

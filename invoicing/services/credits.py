@@ -1,0 +1,148 @@
+"""Credit invoices: against an issued debit invoice, for chosen lines (units) or an amount, own series (CRN).
+
+Never more than what is paid on the debit invoice now: a credit frees that much of the applied money
+(it goes back to the order, where it pays its other open invoices or waits for the refund of the returns
+work), so paid + credited never exceeds the invoice total and the balance never goes below zero.
+
+Lock order as for issuing: the order with its family root, the debit invoice, then the CRN counter.
+"""
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+
+from oms import bounds
+from oms.money import ZERO, allocate, tax_split
+from orders.exceptions import InvalidTransition
+from orders.models import OrderEvent
+from orders.pricing import units_share
+
+from .. import events
+from ..models import Invoice, InvoiceLine
+from .drafts import _new_invoice, lock_invoice, refuse, set_totals
+from .issue import issue_locked
+from .payments import invoices_reconcile, take_back
+
+Source = OrderEvent.Source
+
+
+def credited_units(invoice: Invoice) -> dict[int, int]:
+    """Units of each debit line already credited by live credit invoices."""
+    rows = (
+        InvoiceLine.objects.filter(credited_line__invoice=invoice, invoice__status__in=Invoice.LIVE)
+        .values_list("credited_line_id")
+        .annotate(units=Sum("quantity"))
+        .values_list("credited_line_id", "units")
+    )
+    return defaultdict(int, dict(rows))
+
+
+def _parsed(parse, field: str, value, **kwargs):
+    """A bounds parser's value, or its refusal as the services' refusal naming the field."""
+    try:
+        return parse(value, **kwargs)
+    except ValidationError as exc:
+        raise refuse(field, exc.messages[0]) from None
+
+
+def _line_credits(invoice: Invoice, quantities: dict) -> list[InvoiceLine]:
+    """Credit lines for `quantities` {debit line id: units}: each unit's share of the stored line amounts."""
+    debit_lines = {line.pk: line for line in invoice.lines.all()}
+    done = credited_units(invoice)
+    lines = []
+    for key, raw in quantities.items():
+        line = debit_lines.get(int(key)) if str(key).isdigit() else None
+        if line is None:
+            raise refuse("lines", f"Lines: {str(key)[:20]} is not a line of {invoice}.")
+        left = line.quantity - done[line.pk]
+        units = _parsed(
+            bounds.parse_quantity, "lines", raw, label=f"Units of {line.name[:40]}", minimum=0, maximum=left
+        )
+        if units == 0:
+            continue
+        net = units_share(line.net, units=units, of=line.quantity)
+        gross = units_share(line.gross, units=units, of=line.quantity)
+        lines.append(
+            InvoiceLine(
+                kind=line.kind, source_order_id=line.source_order_id, order_line_id=line.order_line_id,
+                credited_line=line, sku=line.sku, name=line.name, quantity=units, unit_price=line.unit_price,
+                discount=units_share(line.discount, units=units, of=line.quantity), tax_rate=line.tax_rate,
+                net=net, tax=gross - net, gross=gross,
+            )
+        )  # fmt: skip
+    return lines
+
+
+def _amount_credits(invoice: Invoice, amount: Decimal, reason: str) -> list[InvoiceLine]:
+    """An amount credited over the invoice's tax rates in proportion to their gross (the parts add up)."""
+    by_rate: dict[Decimal, Decimal] = defaultdict(lambda: ZERO)
+    for line in invoice.lines.all():
+        by_rate[line.tax_rate] += line.gross
+    rates = sorted(by_rate, reverse=True)
+    lines = []
+    for rate, part in zip(rates, allocate(amount, [by_rate[r] for r in rates]), strict=True):
+        if part <= 0:
+            continue
+        net, tax, gross = tax_split(amount=part, rate=rate, includes_tax=True)
+        lines.append(
+            InvoiceLine(
+                kind=InvoiceLine.Kind.AMOUNT, source_order_id=invoice.order_id, name=(reason or "Credit")[:200],
+                quantity=1, unit_price=gross, tax_rate=rate, net=net, tax=tax, gross=gross,
+            )
+        )  # fmt: skip
+    return lines
+
+
+@transaction.atomic
+def invoice_credit(
+    *, invoice_id: int, actor=None, quantities: dict | None = None, amount=None, reason: str = "",
+    source: str = Source.ADMIN,
+) -> Invoice:  # fmt: skip
+    """Issue a credit invoice against a debit invoice, for units of its lines (`quantities`) or an `amount`.
+
+    Refused, changing nothing: a draft, cancelled or credit invoice; both or neither of lines and amount;
+    nothing credited; more than is paid on the invoice now (the sentence says how much can be credited).
+    """
+    reason = (reason or "").strip()
+    problem = bounds.text_problem(reason, multiline=False)
+    if problem or len(reason) > 200:
+        raise refuse("reason", f"Reason: {'this text ' + problem if problem else 'at most 200 characters.'}")
+    debit = lock_invoice(invoice_id, actor=actor)
+    if debit.is_credit or debit.status not in Invoice.LIVE:
+        raise InvalidTransition(f"{debit} is {debit.get_status_display().lower()}; only an issued invoice is credited.")
+    if (quantities is None) == (amount is None):
+        raise refuse("amount", "Choose the lines to credit or an amount, not both.")
+    if amount is not None:
+        value = _parsed(bounds.parse_amount, "amount", amount, label="Amount", maximum=bounds.INVOICE_TOTAL_MAX)
+        lines = _amount_credits(debit, value, reason) if value > 0 else []
+    else:
+        lines = _line_credits(debit, quantities)
+    credit = _new_invoice(debit.order, actor=actor, terms=None, note=reason, kind=Invoice.Kind.CREDIT, credit_for=debit)
+    credit.combined = debit.combined
+    set_totals(credit, lines)
+    if credit.total_gross <= 0:
+        raise refuse(
+            "amount" if amount is not None else "lines", "Nothing to credit: choose units or an amount above 0."
+        )
+    if credit.total_gross > debit.amount_paid:
+        raise refuse(
+            "amount" if amount is not None else "lines",
+            f"{debit} has {debit.currency} {debit.amount_paid} paid that is not credited yet; "
+            f"a credit of {credit.total_gross} is more than that.",
+        )
+    credit.save()
+    for position, line in enumerate(lines):
+        line.invoice, line.position = credit, position
+    InvoiceLine.objects.bulk_create(lines)
+    issue_locked(credit, actor=actor, source=source)
+    take_back(debit, credit.total_gross, actor=actor, source=source)
+    debit.refresh_from_db()
+    debit.amount_credited += credit.total_gross
+    debit.follow_payments()
+    debit.save(update_fields=["amount_credited", "status", "paid_at", "updated_at"])
+    events.invoice_credited_event(invoice=debit, credit=credit, actor=actor, source=source)
+    invoices_reconcile(order=debit.order, actor=actor, source=source)
+    return credit

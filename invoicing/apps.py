@@ -7,6 +7,7 @@ class InvoicingConfig(AppConfig):
 
     def ready(self) -> None:
         # The guards and hooks that tie invoices to the operations of the orders app (orders.hooks).
-        from . import registry
+        from . import order_tab, registry
 
         registry.register()
+        order_tab.register_tab()

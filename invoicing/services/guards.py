@@ -20,16 +20,21 @@ def _invoices(order):
     return Invoice.objects.filter(Q(order=order) | Q(lines__source_order=order), kind=Invoice.Kind.DEBIT).distinct()
 
 
-def _issued(order) -> list[Invoice]:
-    """The order's issued debit invoices, oldest first: read once per order instance, since one admin page
-    asks the guards of several operations (edit, split, cancel ...) about the same order. Services lock a
-    fresh instance, so under a lock this is always read anew."""
-    cached = getattr(order, "_invoicing_issued", None)
+def _not_cancelled(order) -> list[Invoice]:
+    """The order's draft and issued debit invoices, oldest first: read once per order instance, since one admin
+    page asks the guards of several operations (edit, split, cancel ...) about the same order, and a service's
+    guards and hooks get the same locked instance (a fresh one under each lock, so always read anew there)."""
+    cached = getattr(order, "_invoicing_invoices", None)
     if cached is None:
-        ids = _invoices(order).filter(status__in=ISSUED).values("pk")
-        cached = list(Invoice.objects.filter(pk__in=ids).only("pk", "number", "kind", "sent_at").order_by("pk"))
-        order._invoicing_issued = cached
+        ids = _invoices(order).exclude(status=Invoice.Status.CANCELLED).values("pk")
+        fields = ("pk", "number", "kind", "status", "sent_at")
+        cached = list(Invoice.objects.filter(pk__in=ids).only(*fields).order_by("pk"))
+        order._invoicing_invoices = cached
     return cached
+
+
+def _issued(order) -> list[Invoice]:
+    return [invoice for invoice in _not_cancelled(order) if invoice.status in ISSUED]
 
 
 def invoice_needs_placed_order(order, operation, change) -> str | None:
@@ -70,7 +75,9 @@ def refused_when_invoiced(order, operation, change) -> str | None:
 
 def void_draft_on_edit(context: HookContext) -> None:
     """An edit, split or cancellation makes a draft invoice stale: cancel it (the history says so)."""
-    drafts = _invoices(context.order).filter(status=Invoice.Status.DRAFT).values("pk")
+    drafts = [invoice.pk for invoice in _not_cancelled(context.order) if invoice.status == Invoice.Status.DRAFT]
+    if not drafts:
+        return
     for invoice in Invoice.objects.select_for_update().filter(pk__in=drafts).order_by("pk"):
         what = {"edit": "edited", "split": "split", "cancel": "cancelled"}.get(context.operation, "changed")
         invoice.cancel(reason=f"Voided: order {context.order.number} was {what}.")

@@ -195,18 +195,6 @@ def order_address_changed_event(*, order, actor, source, changes: dict):
     return _record(order, Type.ADDRESS_CHANGED, actor=actor, source=source, changes=changes)
 
 
-# Event types that apps above orders record on the order's timeline (they cannot add recorders here).
-EXTENSION_TYPES = (Type.INVOICED, Type.RETURNED, Type.REFUNDED)
-
-
-def order_extension_event(*, order, type_: str, actor, source: str, summary: str, **parameters):
-    """The one recorder for the apps above orders (invoicing, returns): `summary` is what happened, said after
-    who did it ("issued invoice INV-2026-000001"), and the parameters what the timeline's details show."""
-    if type_ not in EXTENSION_TYPES:
-        raise ValueError(f"{type_!r} is not an extension event type; use one of {EXTENSION_TYPES}.")
-    return _record(order, type_, actor=actor, source=source, summary=summary, **parameters)
-
-
 def order_event_row(*, order_id: int, type_: str, created_at, source: str = OrderEvent.Source.SYSTEM, **parameters):
     """An event as a plain row, for bulk loaders that write many at once (orders/bulkload.py): the same
     fields as the recorders above give it, nothing saved here."""

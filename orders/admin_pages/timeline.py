@@ -181,17 +181,6 @@ SENTENCES: dict[str, Callable] = {
 }
 
 
-def _extension(event, ctx) -> tuple[str, list[str]]:
-    """Events of the apps above orders (orders.events.order_extension_event): their own summary and details."""
-    p = event.parameters
-    details = [str(line) for line in p.get("details") or []]
-    return f"{who(event)} {p.get('summary') or event.get_type_display().lower()}", details
-
-
-for _type in (T.INVOICED, T.RETURNED, T.REFUNDED):
-    SENTENCES[_type] = _extension
-
-
 def _generic(event, ctx) -> tuple[str, list[str]]:
     from .history import readable
 

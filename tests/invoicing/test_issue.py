@@ -11,7 +11,6 @@ from invoicing.models import Invoice, InvoiceCounter, InvoiceLine
 from invoicing.services.drafts import invoice_create, invoice_update_draft
 from invoicing.services.issue import invoice_issue, invoice_pdf_store
 from orders.exceptions import InvalidTransition, OrderValidationError
-from orders.models import OrderEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +32,7 @@ def test_create_copies_the_order_lines_and_totals(order, finance):
         order.total_gross,
     )
     assert invoice.status == Invoice.Status.DRAFT and invoice.number == ""
-    assert order.events.filter(type=OrderEvent.Type.INVOICED).count() == 1
+    assert order.events.filter(type="invoice_created").count() == 1
 
 
 def test_one_live_invoice_per_order(order, finance):

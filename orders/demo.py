@@ -37,3 +37,18 @@ def fulfilment() -> DemoFulfilment | None:
 def backdate(order, offset: timedelta) -> None:
     if _registered:
         _registered[0].backdate(order, offset)
+
+
+# Steps of the apps above orders that add their own demo rows after the orders are made (invoices, ...):
+# registered from their AppConfig.ready() as `register_step("invoicing", seed_invoices)`, where the step is
+# `step(stdout) -> rows made`, goes through the app's services and adds nothing when run again.
+STEPS: dict[str, Callable] = {}
+
+
+def register_step(name: str, step: Callable) -> None:
+    STEPS[name] = step
+
+
+def run_steps(stdout) -> dict[str, int]:
+    """Run every registered step in registration order; returns what each made."""
+    return {name: step(stdout) for name, step in STEPS.items()}

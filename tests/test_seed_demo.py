@@ -107,6 +107,16 @@ def assert_shipped_orders_have_their_shipments() -> None:
     assert lost.exists() and not lost.filter(cancel_reason="").exists()
 
 
+def assert_invoices_in_every_status() -> None:
+    from invoicing.models import Invoice
+
+    invoices = Invoice.objects.filter(kind=Invoice.Kind.DEBIT)
+    assert set(invoices.values_list("status", flat=True)) == set(Invoice.Status.values)
+    assert any(invoice.is_overdue for invoice in invoices)
+    assert Invoice.objects.filter(kind=Invoice.Kind.CREDIT, status=Invoice.Status.ISSUED).exists()
+    assert not invoices.exclude(status=Invoice.Status.DRAFT).filter(number="").exists()
+
+
 # One test, because seeding goes through the real services and takes a while; each part is a helper above.
 def test_seed_demo_builds_a_consistent_demo_shop_with_every_state_and_a_second_run_adds_nothing():
     # given an empty database
@@ -119,6 +129,7 @@ def test_seed_demo_builds_a_consistent_demo_shop_with_every_state_and_a_second_r
     # and the stock agrees with its ledger and the orders, and every registered invariant holds
     assert_stock_matches_ledger_and_orders()
     assert_shipped_orders_have_their_shipments()
+    assert_invoices_in_every_status()
     assert [(rule.name, rows) for rule, rows in run_all() if rows] == []
     # and the web channel's token was printed, while only its digest is stored
     web = Channel.objects.get(code="web")

@@ -159,7 +159,10 @@ class Command(BaseCommand):
             if not Order.objects.filter(external_reference__startswith=DEMO_REF).exists():
                 plans = _plans(rng, shop, products, channels, retail, wholesale)
                 made = sum(1 for number, plan in enumerate(plans, start=1) if self._order(number, plan))
+            extra = demo.run_steps(self.stderr)  # the apps above orders: invoices, ...
         self._report(made, tokens)
+        for name, count in extra.items():
+            self.stdout.write(f"Demo data of {name}: {count} made now.")
 
     def _order(self, number: int, plan: Plan) -> Order | None:
         try:

@@ -251,7 +251,7 @@ class Invoice(FSMModelMixin, models.Model):
 
     def __str__(self) -> str:
         label = "Credit invoice" if self.kind == self.Kind.CREDIT else "Invoice"
-        return f"{label} {self.number or '(draft)'}"
+        return f"{label} {self.number or f'draft #{self.pk}'}"
 
     # What still changes once an invoice is issued: its payment state, sending, cancelling, its stored PDF.
     MUTABLE_AFTER_ISSUE = frozenset(

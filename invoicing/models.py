@@ -230,7 +230,6 @@ class Invoice(FSMModelMixin, models.Model):
                 condition=Q(total_net__gte=0, total_tax__gte=0, total_gross__gte=0, total_gross__lte=INVOICE_TOTAL_MAX),
                 name="invoice_totals_bounded",
             ),
-            models.CheckConstraint(condition=Q(total_gross=F("total_net") + F("total_tax")), name="invoice_gross_sum"),
             models.CheckConstraint(
                 condition=Q(amount_paid__gte=0, amount_credited__gte=0, amount_credited__lte=F("total_gross")),
                 name="invoice_paid_credited_bounded",
@@ -393,7 +392,6 @@ class InvoiceLine(models.Model):
                 ),
                 name="invoice_line_amounts_bounded",
             ),
-            models.CheckConstraint(condition=Q(gross=F("net") + F("tax")), name="invoice_line_gross_sum"),
             models.CheckConstraint(
                 condition=Q(tax_rate__gte=0, tax_rate__lte=TAX_RATE_MAX), name="invoice_line_tax_rate_bounded"
             ),

@@ -266,7 +266,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['invoice', 'position', 'id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('quantity__lte', 100000)), name='invoice_line_quantity_bounded'), models.CheckConstraint(condition=models.Q(('discount__gte', 0), ('gross__gte', 0), ('gross__lte', Decimal('100000000.00')), ('net__gte', 0), ('tax__gte', 0), ('unit_price__gte', 0)), name='invoice_line_amounts_bounded'), models.CheckConstraint(condition=models.Q(('gross', django.db.models.expressions.CombinedExpression(models.F('net'), '+', models.F('tax')))), name='invoice_line_gross_sum'), models.CheckConstraint(condition=models.Q(('tax_rate__gte', 0), ('tax_rate__lte', Decimal('100.00'))), name='invoice_line_tax_rate_bounded')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('quantity__lte', 100000)), name='invoice_line_quantity_bounded'), models.CheckConstraint(condition=models.Q(('discount__gte', 0), ('gross__gte', 0), ('gross__lte', Decimal('100000000.00')), ('net__gte', 0), ('tax__gte', 0), ('unit_price__gte', 0)), name='invoice_line_amounts_bounded'), models.CheckConstraint(condition=models.Q(('tax_rate__gte', 0), ('tax_rate__lte', Decimal('100.00'))), name='invoice_line_tax_rate_bounded')],
             },
         ),
         migrations.CreateModel(
@@ -311,10 +311,6 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='invoice',
             constraint=models.CheckConstraint(condition=models.Q(('total_gross__gte', 0), ('total_gross__lte', Decimal('1000000000.00')), ('total_net__gte', 0), ('total_tax__gte', 0)), name='invoice_totals_bounded'),
-        ),
-        migrations.AddConstraint(
-            model_name='invoice',
-            constraint=models.CheckConstraint(condition=models.Q(('total_gross', django.db.models.expressions.CombinedExpression(models.F('total_net'), '+', models.F('total_tax')))), name='invoice_gross_sum'),
         ),
         migrations.AddConstraint(
             model_name='invoice',

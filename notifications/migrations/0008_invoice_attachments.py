@@ -36,7 +36,7 @@ def invoice_text(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0006_payment_received_text'),
+        ('notifications', '0007_shipment_sent_text'),
     ]
 
     operations = [

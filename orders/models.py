@@ -457,8 +457,6 @@ class PaymentMethod(models.TextChoices):
     OTHER = "other", "Other"
 
 
-
-
 class OrderPayment(models.Model):
     """Money received for an order, as signed rows whose sum is the order's `amount_paid`.
 

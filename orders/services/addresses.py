@@ -67,13 +67,14 @@ def order_address_change(
             setattr(order, f"{kind}_{part}", value)
     order._change_reason = "Address changed"
     order.save(update_fields=[*fields, "updated_at"])
-    events.order_address_changed_event(order=order, actor=actor, source=source, changes=changes)
-    hooks.run_hooks(hooks.HookContext("address_change", order, actor=actor, change=changes))
     note = " ".join(
         f"Your {'delivery' if kind == 'shipping' else 'billing'} address is now: {_one_line(change['new'])}."
         for kind, change in changes.items()
     )
-    order_notify(
-        order=order, kind=EmailKind.ORDER_EDITED, actor=actor, extra_note=note, send_email=notify, source=source
-    )
+    with events.events_batched():  # the change's events, e-mail queued included, in one insert
+        events.order_address_changed_event(order=order, actor=actor, source=source, changes=changes)
+        hooks.run_hooks(hooks.HookContext("address_change", order, actor=actor, change=changes))
+        order_notify(
+            order=order, kind=EmailKind.ORDER_EDITED, actor=actor, extra_note=note, send_email=notify, source=source
+        )
     return order

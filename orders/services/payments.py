@@ -153,13 +153,16 @@ def _payment_context(order: Order, payment: OrderPayment) -> dict:
     }
 
 
-def _apply(order: Order, delta: Decimal) -> None:
+def _apply(order: Order, delta: Decimal) -> list:
+    """Move the paid amount and the statuses; returns the order's lines (read once, for the e-mail too)."""
     order.amount_paid += delta
-    changed = order_statuses_refresh(order, list(order.lines.all()))
+    lines = list(order.lines.all())
+    changed = order_statuses_refresh(order, lines)
     if order.payment_status not in (Order.PaymentStatus.PAID, Order.PaymentStatus.REFUND_DUE) and order.paid_at:
         order.paid_at = None  # a reversal took the order back below its total
         changed.append("paid_at")
     order.save(update_fields=["amount_paid", *dict.fromkeys(changed), "updated_at"])
+    return lines
 
 
 @transaction.atomic
@@ -206,24 +209,19 @@ def order_payment_record(
     payment = _payment_create(order, data, actor)
     if payment.replayed:
         return payment
-    _apply(order, data.amount)
+    lines = _apply(order, data.amount)
     context = _payment_context(order, payment)
-    events.order_payment_recorded_event(
-        order=order,
-        actor=actor,
-        source=source,
-        payment_id=payment.pk,
-        amount=data.amount,
-        method=data.method,
-        reference=data.reference,
-        paid_on=data.paid_on,
-        overpayment=order.balance_due < 0,
-        balance=order.balance_due,
-    )
-    order_notify(
-        order=order, kind=EmailKind.PAYMENT_RECEIVED, actor=actor, source=source, extra_context={"payment": context}
-    )
-    hooks.run_hooks(hooks.HookContext("payment", order, actor=actor, change=payment))
+    with events.events_batched():  # the payment's events, e-mail queued included, in one insert
+        events.order_payment_recorded_event(
+            order=order, actor=actor, source=source, payment_id=payment.pk, amount=data.amount, method=data.method,
+            reference=data.reference, paid_on=data.paid_on, overpayment=order.balance_due < 0,
+            balance=order.balance_due,
+        )  # fmt: skip
+        order_notify(
+            order=order, kind=EmailKind.PAYMENT_RECEIVED, actor=actor, source=source, lines=lines,
+            extra_context={"payment": context},
+        )  # fmt: skip
+        hooks.run_hooks(hooks.HookContext("payment", order, actor=actor, change=payment))
     return payment
 
 
@@ -291,18 +289,15 @@ def order_payment_reverse(*, payment_id: int, reason: str, actor=None, source: s
             )  # fmt: skip
     except IntegrityError:
         raise InvalidTransition(f"Payment {payment.pk} was already reversed.") from None
-    _apply(order, -payment.amount)
-    events.order_payment_reversed_event(
-        order=order, actor=actor, source=source, payment_id=payment.pk, amount=payment.amount,
-        reason=reason, balance=order.balance_due,
-    )  # fmt: skip
-    order_notify(
-        order=order,
-        kind=REVERSED_WEBHOOK_KIND,
-        actor=actor,
-        source=source,
-        send_email=False,
-        extra_context={"payment": _payment_context(order, reversal)},
-    )
-    hooks.run_hooks(hooks.HookContext("payment_reverse", order, actor=actor, change=reversal))
+    lines = _apply(order, -payment.amount)
+    with events.events_batched():  # the reversal's events in one insert
+        events.order_payment_reversed_event(
+            order=order, actor=actor, source=source, payment_id=payment.pk, amount=payment.amount,
+            reason=reason, balance=order.balance_due,
+        )  # fmt: skip
+        order_notify(
+            order=order, kind=REVERSED_WEBHOOK_KIND, actor=actor, source=source, send_email=False, lines=lines,
+            extra_context={"payment": _payment_context(order, reversal)},
+        )  # fmt: skip
+        hooks.run_hooks(hooks.HookContext("payment_reverse", order, actor=actor, change=reversal))
     return reversal

@@ -9,11 +9,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from orders.models import SplitReason
+from orders.models import Channel, OrderEvent, SplitReason
+from orders.services.addresses import order_address_change
 from orders.services.cancel import order_cancel, order_line_cancel
+from orders.services.channel_import import order_import
 from orders.services.edit import EditChanges, order_edit_commit
+from orders.services.payments import order_payment_record, order_payment_reverse
 from orders.services.split import order_split
-from tests.factories import ProductFactory, stock
+from tests.factories import ChannelFactory, ProductFactory, stock
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -25,6 +28,18 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 # fulfilment's hook once whether pending shipments need trimming; and they read the order's invoices once,
 # for the invoicing guards and hooks (invoicing/services/guards.py).
 STATEMENTS = {"place": 12, "edit": 19, "split": 22, "cancel": 18, "line_cancel": 16}
+# address change: the order (and root) locked, the order updated + its history, the customer and the lines
+# (for the e-mail), the outbox message, the events (one insert: address_changed and email_queued).
+# import: the repeat lookup, the typed-reference check, the products by SKU, the customer lookup, the order's
+# id, the order + its history, the lines + their history, the stock levels locked, levels updated, ledger rows,
+# allocations, the outbox message, the ChannelImport row, the events (one insert: placed, allocated, e-mail
+# queued, imported).
+# payment: the key lookup, the order locked, the key again (a racing twin), the payment row, the lines (for the
+# statuses and the e-mail), the order updated + its history, the customer, the outbox message, the events
+# (one insert: payment_recorded and email_queued).
+# reversal: the payment's order, the lock, the payment, "reversed before?", the reversal row, the lines, the
+# order updated + its history, the customer (webhook data), the event (no e-mail; the webhook fans out later).
+STATEMENTS |= {"address_change": 7, "import": 16, "payment": 10, "payment_reverse": 10}
 
 
 def _statements(call) -> int:
@@ -81,3 +96,38 @@ def test_line_cancel_statements(order_of, size):
     line = order.lines.order_by("position").first()
     count = _statements(lambda: order_line_cancel(order_id=order.pk, line_id=line.pk, quantity=1))
     assert count == STATEMENTS["line_cancel"]
+
+
+def test_address_change_statements(order_of):
+    order = order_of(2)
+    new = {"name": "Ann Smit", "street": "Dorpsstraat 9", "postal_code": "1234 AB", "city": "Ede", "country": "NL"}
+    count = _statements(lambda: order_address_change(order_id=order.pk, actor=None, addresses={"shipping": new}))
+    assert count == STATEMENTS["address_change"]
+    assert order.events.filter(type=OrderEvent.Type.ADDRESS_CHANGED).count() == 1
+
+
+@pytest.mark.parametrize("size", [2, 10])
+def test_import_statements(order_of, products, customer, size):
+    order_of(1)  # warm caches
+    channel = ChannelFactory(code="market", api_token_digest=Channel.digest("t"))
+    body = {
+        "external_id": f"M-{size}",
+        "customer": {"email": customer.email, "name": customer.name},
+        "billing_address": {"name": "Ann", "street": "Canal 1", "postal_code": "1011", "city": "Adam", "country": "NL"},
+        "lines": [{"sku": product.sku, "quantity": 2} for product in products[:size]],
+    }
+    count = _statements(lambda: order_import(channel=channel, payload=body))
+    assert count == STATEMENTS["import"]
+
+
+def test_payment_and_reversal_statements(order_of):
+    order = order_of(2)
+    payment = None
+
+    def pay():
+        nonlocal payment
+        payment = order_payment_record(order_id=order.pk, amount="1.00", method="card", idempotency_key="k1")
+
+    assert _statements(pay) == STATEMENTS["payment"]
+    count = _statements(lambda: order_payment_reverse(payment_id=payment.pk, reason="Booked twice"))
+    assert count == STATEMENTS["payment_reverse"]

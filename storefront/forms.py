@@ -1,14 +1,14 @@
 """Sign-in and password-reset forms of the customer account: staff accounts are kept out of both."""
 
-from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
-from django.urls import reverse
 
 from notifications.models import EmailKind
 from notifications.services import email_enqueue
 from oms.login_throttle import ThrottledLoginMixin
+
+from .password_reset import password_reset_masked_context
 
 
 class CustomerLoginForm(ThrottledLoginMixin, AuthenticationForm):
@@ -37,19 +37,14 @@ class CustomerPasswordResetForm(PasswordResetForm):
         return (user for user in super().get_users(email) if not user.is_staff)
 
     def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, **kwargs):
-        """Through the outbox, like every customer e-mail: Django made the token, the message carries the link."""
-        path = reverse(
-            "storefront:password_reset_confirm", kwargs={"uidb64": context["uid"], "token": context["token"]}
-        )
+        """Through the outbox, like every customer e-mail. The row stores the link with its token masked; the
+        worker puts the real link in what it sends (storefront/password_reset.py), so staff never see it."""
+        user = context["user"]
         with transaction.atomic():
             email_enqueue(
                 kind=EmailKind.PASSWORD_RESET,
                 to=to_email,
-                context={
-                    "shop_name": context["shop_name"],
-                    "email": to_email,
-                    "reset_url": f"{settings.OMS_SITE_URL}{path}",
-                },
+                context=password_reset_masked_context(user, shop_name=context["shop_name"], email=to_email),
                 topic="account",
                 topic_id=context["user"].pk,
                 from_email=from_email or "",

@@ -2,7 +2,9 @@
 
 The business transaction writes only the event's data (the template context, a snapshot); no template
 is read or rendered while its locks are held. The worker renders the message at its first claim and
-stores subject and bodies; retries send that same text. A template that fails to render fails the
+stores subject and bodies; retries send that same text. A kind with a secret (`notifications.secrets`: the
+password-reset link) is rendered at every attempt instead: the row stores the text with the secret
+masked, and only the text handed to the SMTP server holds it. A template that fails to render fails the
 message at once, visibly (its error in the attempt log and on the order's E-mails tab); it is kept, and
 staff resend it after fixing the template, when it renders again.
 
@@ -32,6 +34,7 @@ from django.utils import timezone
 from oms.models import ShopSettings
 
 from ..models import AttemptOutcome, Message, MessageAttachment, MessageAttempt
+from ..secrets import secret_provider
 from . import dispatch
 from .rendering import email_render
 
@@ -89,9 +92,15 @@ def email_enqueue(
 
 
 def _render(message: Message, now: datetime) -> str:
-    """Render the stored data into the message (not saved here). Returns the error, empty on success."""
+    """Render the stored data into the message (not saved here). Returns the error, empty on success.
+
+    A kind with a secret also gets `message.sendable`: the text rendered with the provider's real values, kept
+    in memory for the hand-over only."""
+    provider = secret_provider(message.kind)
     try:
         message.subject, message.body_text, message.body_html = email_render(kind=message.kind, context=message.context)
+        if provider is not None:
+            message.sendable = email_render(kind=message.kind, context={**message.context, **provider(message)})
     except Exception as exc:  # a broken template: any error it raises fails this message, visibly
         logger.warning("E-mail %s could not be rendered: %s", message.pk, exc)
         return f"Template error ({message.get_kind_display()}): {type(exc).__name__}: {exc}"[:2000]
@@ -123,7 +132,7 @@ def _claim(message_id: int, now: datetime) -> tuple[Message, MessageAttempt | No
     elif message.next_attempt_at > now + dispatch.EARLY_TOLERANCE:
         return None  # a retry that is not due yet
     message.tries += 1
-    rendered = [] if message.rendered_at else RENDERED_FIELDS
+    rendered = [] if message.rendered_at and secret_provider(message.kind) is None else RENDERED_FIELDS
     error = _render(message, now) if rendered else ""
     if error:
         _render_failed(message, now, error)
@@ -151,16 +160,19 @@ def _recover_stale(message: Message, now: datetime) -> bool:
 
 def _build(message: Message, connection) -> EmailMultiAlternatives:
     domain = message.from_email.rpartition("@")[2] or "oms.local"
+    subject, body_text, body_html = getattr(message, "sendable", None) or (
+        message.subject, message.body_text, message.body_html
+    )  # fmt: skip
     email = EmailMultiAlternatives(
-        subject=message.subject,
-        body=message.body_text,
+        subject=subject,
+        body=body_text,
         from_email=message.from_email,
         to=[message.to],
         connection=connection,
         headers={"Message-ID": f"<{message.uuid}@{domain}>"},
     )
-    if message.body_html:
-        email.attach_alternative(message.body_html, "text/html")
+    if body_html:
+        email.attach_alternative(body_html, "text/html")
     for attachment in message.attachments.all():
         email.attach(attachment.filename, bytes(attachment.content), attachment.content_type)
     return email

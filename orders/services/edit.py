@@ -32,7 +32,7 @@ from .allocation import allocation_sync
 from .locks import Locked, order_lock
 from .placement import line_fill_from_product
 from .rows import rows_create, rows_update
-from .split import family_expected_adjust
+from .split import family_expected_adjust, family_total_check
 from .status import order_statuses_refresh
 
 Source = OrderEvent.Source
@@ -301,6 +301,7 @@ def _apply(locked: Locked, changes: EditChanges, *, actor) -> tuple[dict, list[O
     lines, new, touched, stored, old_totals, line_diff = (
         plan.lines, plan.new, plan.touched, plan.stored, plan.old_totals, plan.line_diff
     )  # fmt: skip
+    family_total_check(root=locked.root, delta=order.total_gross - old_totals["total_gross"])
     _save_changed(lines, stored)
     rows_create(OrderLine, new, actor=actor)
     for entry, line in zip(line_diff[len(line_diff) - len(new) :], new, strict=True):
@@ -443,6 +444,8 @@ def order_edit_preview(*, order_id: int, changes: EditChanges, note: str = "") -
     planned = Order.objects.select_related("customer").get(pk=order_id)  # a copy the plan may change
     try:
         plan = _plan(planned, changes)
+        root = planned if planned.root_id is None else Order.objects.get(pk=planned.root_id)  # the family's bound
+        family_total_check(root=root, delta=planned.total_gross - order.total_gross)
         shortage = _preview_shortage(plan, preview.available)
         if shortage is not None:
             raise shortage

@@ -25,7 +25,9 @@ The rules, in one place:
   as stale instead of being applied to lines that are no longer what staff saw.
 - The root keeps `family_expected_total`: the family's total before its first split, adjusted by every
   committed change of a family member's total since (`family_expected_adjust`). The invariant rule in
-  `orders/invariants/split.py` checks it.
+  `orders/invariants/split.py` checks it. It is bounded like one order's total (`oms.bounds.FAMILY_TOTAL_MAX`):
+  a split only divides, so only an edit that raises a member's total can pass it, and that edit is refused
+  (`family_total_check`), so neither the stored expected total nor the rule's sum can outgrow its column.
 """
 
 from collections import defaultdict
@@ -35,6 +37,7 @@ from django.db import transaction
 from django.db.models import F
 
 from notifications.models import EmailKind
+from oms.bounds import FAMILY_TOTAL_MAX
 from oms.money import ZERO, allocate
 
 from .. import events, hooks
@@ -73,6 +76,20 @@ def family_expected_adjust(*, order: Order, delta: Decimal) -> None:
         Order.objects.filter(pk=order.root_id or order.pk, family_expected_total__isnull=False).update(
             family_expected_total=F("family_expected_total") + delta
         )
+
+
+def family_total_check(*, root: Order, delta: Decimal) -> None:
+    """Refuse (OrderValidationError naming "total") a change of `delta` to a member's total that would take the
+    family's total past FAMILY_TOTAL_MAX. `root` is the family's root as read under the order lock; a no-op for
+    orders never split (their own total is bounded by pricing)."""
+    expected = root.family_expected_total
+    if expected is None or delta <= 0 or expected + delta <= FAMILY_TOTAL_MAX:
+        return
+    raise OrderValidationError(
+        f"Order total: this change would take the orders split from {root.number} to {root.currency} "
+        f"{expected + delta} together, more than the most allowed, {FAMILY_TOTAL_MAX}.",
+        details={"field": "total"},
+    )
 
 
 def split_refusal(order: Order) -> str | None:

@@ -28,8 +28,9 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 # fulfilment's hook once whether pending shipments need trimming; and they read the order's invoices once,
 # for the invoicing guards and hooks (invoicing/services/guards.py).
 STATEMENTS = {"place": 12, "edit": 19, "split": 22, "cancel": 18, "line_cancel": 16}
-# address change: the order (and root) locked, the order updated + its history, the customer and the lines
-# (for the e-mail), the outbox message, the events (one insert: address_changed and email_queued).
+# address change: the order (and root) locked, fulfilment's hand-off guard, the order updated + its history,
+# the customer and the lines (for the e-mail), the outbox message, the events (one insert: address_changed and
+# email_queued).
 # import: the repeat lookup, the typed-reference check, the products by SKU, the customer lookup, the order's
 # id, the order + its history, the lines + their history, the stock levels locked, levels updated, ledger rows,
 # allocations, the outbox message, the ChannelImport row, the events (one insert: placed, allocated, e-mail
@@ -39,7 +40,7 @@ STATEMENTS = {"place": 12, "edit": 19, "split": 22, "cancel": 18, "line_cancel":
 # (one insert: payment_recorded and email_queued).
 # reversal: the payment's order, the lock, the payment, "reversed before?", the reversal row, the lines, the
 # order updated + its history, the customer (webhook data), the event (no e-mail; the webhook fans out later).
-STATEMENTS |= {"address_change": 7, "import": 16, "payment": 10, "payment_reverse": 10}
+STATEMENTS |= {"address_change": 8, "import": 16, "payment": 10, "payment_reverse": 10}
 
 
 def _statements(call) -> int:

@@ -37,10 +37,11 @@ STATEMENTS = {"place": 12, "edit": 19, "split": 22, "cancel": 18, "line_cancel":
 # queued, imported).
 # payment: the key lookup, the order locked, the key again (a racing twin), the payment row, the lines (for the
 # statuses and the e-mail), the order updated + its history, the customer, the outbox message, the events
-# (one insert: payment_recorded and email_queued).
+# (one insert: payment_recorded and email_queued), and invoicing's look-up of the order's issued invoices.
 # reversal: the payment's order, the lock, the payment, "reversed before?", the reversal row, the lines, the
-# order updated + its history, the customer (webhook data), the event (no e-mail; the webhook fans out later).
-STATEMENTS |= {"address_change": 8, "import": 16, "payment": 10, "payment_reverse": 10}
+# order updated + its history, the customer (webhook data), the event (no e-mail; the webhook fans out later),
+# and invoicing's look-up of the order's issued invoices.
+STATEMENTS |= {"address_change": 8, "import": 16, "payment": 11, "payment_reverse": 11}
 
 
 def _statements(call) -> int:

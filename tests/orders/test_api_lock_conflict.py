@@ -28,8 +28,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 class Holder(threading.Thread):
-    """Another connection: locks `first` (FOR UPDATE), says so, then on `lock_next` waits until the API waits
-    for a lock and locks `then`; it commits when `release` is set."""
+    """Another connection: locks `first` (FOR UPDATE), says so; with `then`, waits until the API waits for a lock,
+    locks `then` and commits as soon as it has them (after the deadlock was broken); else commits on `release`."""
 
     def __init__(self, first: list[int], then: list[int] = ()):
         super().__init__(daemon=True)
@@ -45,7 +45,8 @@ class Holder(threading.Thread):
                 if self.then:
                     _wait_until_someone_waits()
                     list(StockLevel.objects.select_for_update().filter(pk__in=self.then).order_by("pk"))
-                self.release.wait(timeout=30)
+                else:
+                    self.release.wait(timeout=30)
         except Exception as exc:  # reported by the test, never swallowed
             self.error = exc
         finally:
@@ -114,7 +115,7 @@ def test_a_real_deadlock_rolls_the_import_back_and_the_retry_succeeds(post, loca
     holder.start()
     assert holder.holding.wait(timeout=10) and holder.error is None
     caplog.set_level(logging.WARNING, logger="orders.api")
-    threading.Timer(1.5, holder.release.set).start()  # after the deadlock: the holder commits, the retry goes on
+    # the holder commits once it has A, i.e. once the deadlock was broken; the API's retry then goes on
     # when
     response = post(payload(lines=[{"sku": "MUG-1", "quantity": 1}, {"sku": "MUG-2", "quantity": 1}]))
     holder.join(timeout=20)

@@ -373,8 +373,8 @@ def test_reversing_a_payment_takes_a_pinned_number_of_queries(order, django_asse
     pay(order, "5.00")
     payment = OrderPayment.objects.get()
     # when / then: savepoint, order id, lock (order and root, one query), payment, reversed?, insert in a savepoint (3),
-    # lines (for the statuses and the payload), order update and its history row, customer, event, release, and the invoicing
-    # "payment_reverse" hook's look-up of the order's issued invoices (none here)
+    # lines (for the statuses and the payload), order update and its history row, customer, event, release, and
+    # the invoicing "payment_reverse" hook's look-up of the order's issued invoices (none here)
     with django_assert_num_queries(15):
         order_payment_reverse(payment_id=payment.pk, reason="Bounced")
 

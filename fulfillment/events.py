@@ -183,3 +183,50 @@ SHIPMENT_TRIMMED = order_events.register_event_type("shipment_trimmed", "Shipmen
 def shipment_trimmed_event(*, order, actor, source, number, lines, canceled: bool, why: str):
     return order_events.record_event(order, SHIPMENT_TRIMMED.code, actor=actor, source=source, number=number,
                                      lines=lines, canceled=canceled, why=why)  # fmt: skip
+
+
+def _pick_list_created(event, who):
+    p = event.parameters
+    rows = p.get("lines") or []
+    shipments = sorted({row.get("shipment", "") for row in rows})
+    where = f"pick list {p.get('pick_list')} at {p.get('location')}"
+    return f"{who} put {', '.join(shipments)} on {where} ({_units(rows)})", []
+
+
+def _pick_short(event, who):
+    p = event.parameters
+    rest = f"{p.get('shipment')} now takes {p.get('found')}"
+    if p.get("shipment_canceled"):
+        rest = f"{p.get('shipment')} was cancelled"
+    return (
+        f"{who} found {p.get('found')} of {p.get('quantity')} × {p.get('name') or p.get('sku')} on pick list "
+        f"{p.get('pick_list')}: {rest}; the rest stays reserved for a later shipment",
+        [],
+    )
+
+
+def _picked(event, who):
+    p = event.parameters
+    return f"{who} picked {', '.join(p.get('shipments') or [])} (pick list {p.get('pick_list')})", []
+
+
+PICK_LIST_CREATED = order_events.register_event_type("pick_list_created", "Pick list printed", _pick_list_created)
+PICK_SHORT = order_events.register_event_type("pick_short", "Short when picking", _pick_short)
+PICKED = order_events.register_event_type("picked", "Picked", _picked)
+
+
+def pick_list_created_event(*, order, actor, source, pick_list: str, location: str, lines: list[dict]):
+    return order_events.record_event(
+        order, PICK_LIST_CREATED.code, actor=actor, source=source, pick_list=pick_list, location=location, lines=lines
+    )
+
+
+def pick_short_event(*, order, actor, source, **parameters):
+    """parameters: pick_list, shipment, sku, name, quantity, found, shipment_canceled."""
+    return order_events.record_event(order, PICK_SHORT.code, actor=actor, source=source, **parameters)
+
+
+def picked_event(*, order, actor, source, pick_list: str, shipments: list[str]):
+    return order_events.record_event(
+        order, PICKED.code, actor=actor, source=source, pick_list=pick_list, shipments=shipments
+    )

@@ -9,4 +9,10 @@ class ShipmentError(OrderValidationError):
     code = "shipment_invalid"
 
 
-__all__ = ["InvalidTransition", "OrderValidationError", "ShipmentError"]
+class PickError(OrderValidationError):
+    """A pick list or pick line cannot do what was asked (nothing to pick, a line already done, ...)."""
+
+    code = "pick_invalid"
+
+
+__all__ = ["InvalidTransition", "OrderValidationError", "PickError", "ShipmentError"]

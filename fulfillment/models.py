@@ -212,7 +212,12 @@ class PickListLine(FSMModelMixin, models.Model):
         SHORT = "short", "Short"
 
     pick_list = models.ForeignKey(PickList, on_delete=models.PROTECT, related_name="lines")
-    shipment_line = models.ForeignKey(ShipmentLine, on_delete=models.PROTECT, related_name="pick_lines")
+    # The shipment stays (shipments are cancelled, never deleted); its line may go: a shortage of every unit,
+    # or a cancelled order line, removes the shipment line, and the pick line then reads as cancelled.
+    shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, related_name="pick_lines")
+    shipment_line = models.ForeignKey(
+        ShipmentLine, null=True, blank=True, on_delete=models.SET_NULL, related_name="pick_lines"
+    )
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
     bin_location = models.CharField(max_length=32, blank=True)
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])

@@ -51,7 +51,7 @@ def test_pick_line_cannot_record_more_picked_than_asked(order):
     shipment_line = ShipmentLine.objects.create(shipment=shipment, order_line=line, quantity=1)
     pick_list = PickList.objects.create(number="PL-1", location=shipment.location)
     pick = PickListLine.objects.create(
-        pick_list=pick_list, shipment_line=shipment_line, product=line.product, quantity=1
+        pick_list=pick_list, shipment=shipment, shipment_line=shipment_line, product=line.product, quantity=1
     )
     with pytest.raises(IntegrityError), transaction.atomic():
         PickListLine.objects.filter(pk=pick.pk).update(quantity_picked=2)

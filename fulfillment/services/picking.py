@@ -284,6 +284,52 @@ def pick_line_short(*, line_id: int, found, actor=None, source: str = Source.ADM
     return line
 
 
+@transaction.atomic
+def pick_list_pick_all(*, pick_list_id: int, actor=None, source: str = Source.ADMIN) -> PickList:
+    """Tick every open line of the list picked ("all found"), and complete it.
+
+    Lock: `order_lock(operation="pick")` for each order on the list, in (root pk, pk) order, then the pick
+    list row. Lines that cannot be picked any more (a cancelled line, a shipment gone) are refused as a whole:
+    PickError naming the first, nothing changed. A fixed number of queries plus one lock per order.
+    """
+    order_ids = PickListLine.objects.filter(pick_list_id=pick_list_id).values_list("shipment__order_id", flat=True)
+    for order_id in lock_order(order_ids):
+        order_lock(order_id, operation="pick", actor=actor)
+    pick_list = PickList.objects.select_for_update().select_related("location").filter(pk=pick_list_id).first()
+    if pick_list is None:
+        raise PickError("Pick list: unknown pick list.")
+    if pick_list.status != PickList.Status.OPEN:
+        raise PickError(f"Pick list {pick_list.number} is {pick_list.get_status_display().lower()}.")
+    lines = list(
+        pick_list.lines.filter(status=PickListLine.Status.OPEN).select_related(
+            "shipment__order", "shipment_line__order_line", "product"
+        )
+    )
+    for line in lines:
+        line.pick_list = pick_list
+        reason = _refusal(line)
+        if reason:
+            raise PickError(reason)
+        line.mark_picked()
+    PickListLine.objects.bulk_update(lines, ["status", "quantity_picked"])
+    orders = {line.shipment.order_id: line.shipment.order for line in lines}
+    shipments = defaultdict(set)
+    for number, order_id in pick_list.lines.values_list("shipment__number", "shipment__order_id"):
+        shipments[order_id].add(number)
+    with events_batched():
+        for order_id, order in orders.items():
+            events.picked_event(
+                order=order,
+                actor=actor,
+                source=source,
+                pick_list=pick_list.number,
+                shipments=sorted(shipments[order_id]),
+            )
+    pick_list.complete()
+    pick_list.save(update_fields=["status", "completed_at"])
+    return pick_list
+
+
 def _after_tick(line: PickListLine, actor, source: str) -> None:
     """Record the order's shipments picked once its lines on this list are done; complete a done list."""
     open_lines = PickListLine.objects.filter(pick_list_id=line.pick_list_id, status=PickListLine.Status.OPEN)

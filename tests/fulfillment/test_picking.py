@@ -10,38 +10,15 @@ from fulfillment.services.picking import (
     pick_line_pick,
     pick_line_short,
     pick_list_create,
+    pick_list_pick_all,
     pick_lists_create_for_order,
 )
 from fulfillment.services.shipments import shipment_ship, shipments_create
 from orders.models import Allocation, Order, OrderEvent
 from orders.services.cancel import order_cancel
-from tests.factories import ProductFactory, stock
+from tests.factories import stock
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def products(tax_rate, location):
-    """Three products at `location`, each with its bin; B-07 sorts before C-02 before a product with none."""
-    made = []
-    for sku, bin_location in (("MUG", "C-02"), ("CUP", "B-07"), ("BAG", "")):
-        product = ProductFactory(sku=sku, name=sku.title(), tax_rate=tax_rate)
-        level = stock(product, location, 50)
-        StockLevel.objects.filter(pk=level.pk).update(bin_location=bin_location)
-        made.append(product)
-    return made
-
-
-@pytest.fixture
-def shipped_order(place_order, products):
-    """place_order + shipments_create: a placed order with its pending shipment."""
-
-    def _make(*quantities):
-        order = place_order([(p, q) for p, q in zip(products, quantities, strict=False) if q])
-        shipments_create(order_id=order.pk)
-        return order
-
-    return _make
 
 
 def _state():
@@ -57,9 +34,9 @@ def _state():
     )
 
 
-def test_a_wave_takes_every_orders_pending_lines_at_the_location_sorted_by_bin(shipped_order, location, warehouse):
+def test_a_wave_takes_every_orders_pending_lines_at_the_location_sorted_by_bin(pending_order, location, warehouse):
     # given three orders with pending shipments
-    orders = [shipped_order(2, 1, 0), shipped_order(0, 3, 1), shipped_order(1, 0, 0)]
+    orders = [pending_order(2, 1, 0), pending_order(0, 3, 1), pending_order(1, 0, 0)]
     # when one wave is generated
     wave = pick_list_create(location_id=location.pk, order_ids=[o.pk for o in orders], actor=warehouse)
     # then one list with one line per shipment line, sorted by bin (empty bins first)
@@ -78,16 +55,16 @@ def test_a_wave_takes_every_orders_pending_lines_at_the_location_sorted_by_bin(s
     assert pick_list_create(location_id=location.pk, order_ids=[o.pk for o in orders]).pick_list is None
 
 
-def test_a_wave_leaves_out_refused_orders_and_names_them(shipped_order, location):
-    live, canceled = shipped_order(1, 0, 0), shipped_order(0, 1, 0)
+def test_a_wave_leaves_out_refused_orders_and_names_them(pending_order, location):
+    live, canceled = pending_order(1, 0, 0), pending_order(0, 1, 0)
     order_cancel(order_id=canceled.pk, actor=None, reason="customer")
     wave = pick_list_create(location_id=location.pk, order_ids=[canceled.pk, live.pk])
     assert list(wave.refused) == [canceled.number]
     assert {ln.shipment.order_id for ln in wave.pick_list.lines.all()} == {live.pk}
 
 
-def test_generating_for_one_order_refuses_when_nothing_is_left_and_changes_nothing(shipped_order):
-    order = shipped_order(1, 1, 0)
+def test_generating_for_one_order_refuses_when_nothing_is_left_and_changes_nothing(pending_order):
+    order = pending_order(1, 1, 0)
     [pick_list] = pick_lists_create_for_order(order_id=order.pk)
     assert pick_list.lines.count() == 2
     before = _state()
@@ -96,8 +73,8 @@ def test_generating_for_one_order_refuses_when_nothing_is_left_and_changes_nothi
     assert _state() == before
 
 
-def test_ticking_every_line_completes_the_list_and_records_the_pick(shipped_order, warehouse):
-    order = shipped_order(2, 1, 0)
+def test_ticking_every_line_completes_the_list_and_records_the_pick(pending_order, warehouse):
+    order = pending_order(2, 1, 0)
     [pick_list] = pick_lists_create_for_order(order_id=order.pk)
     stock_before = sorted(StockLevel.objects.values_list("pk", "on_hand", "allocated"))
     first, second = pick_list.lines.order_by("pk")
@@ -114,8 +91,8 @@ def test_ticking_every_line_completes_the_list_and_records_the_pick(shipped_orde
     assert sorted(StockLevel.objects.values_list("pk", "on_hand", "allocated")) == stock_before
 
 
-def test_a_shortage_shrinks_the_shipment_and_leaves_the_rest_allocated_for_a_later_shipment(shipped_order, location):
-    order = shipped_order(5, 0, 0)
+def test_a_shortage_shrinks_the_shipment_and_leaves_the_rest_allocated_for_a_later_shipment(pending_order, location):
+    order = pending_order(5, 0, 0)
     [pick_list] = pick_lists_create_for_order(order_id=order.pk)
     line = pick_list.lines.get()
     allocated_before = Allocation.objects.get(line__order=order).quantity
@@ -137,8 +114,8 @@ def test_a_shortage_shrinks_the_shipment_and_leaves_the_rest_allocated_for_a_lat
     assert (level.on_hand, level.allocated) == (47, 2)
 
 
-def test_nothing_found_removes_the_line_and_cancels_an_empty_shipment(shipped_order):
-    order = shipped_order(2, 0, 0)
+def test_nothing_found_removes_the_line_and_cancels_an_empty_shipment(pending_order):
+    order = pending_order(2, 0, 0)
     [pick_list] = pick_lists_create_for_order(order_id=order.pk)
     line = pick_list.lines.get()
     pick_line_short(line_id=line.pk, found=0)
@@ -151,8 +128,8 @@ def test_nothing_found_removes_the_line_and_cancels_an_empty_shipment(shipped_or
 
 
 @pytest.mark.parametrize("found", [5, 6, -1, "2.5", "", "x", None, True, 10**12])
-def test_a_found_quantity_out_of_range_is_refused_and_nothing_changes(shipped_order, found):
-    order = shipped_order(5, 0, 0)
+def test_a_found_quantity_out_of_range_is_refused_and_nothing_changes(pending_order, found):
+    order = pending_order(5, 0, 0)
     [pick_list] = pick_lists_create_for_order(order_id=order.pk)
     before = _state()
     with pytest.raises(PickError, match="Quantity found: enter a whole number from 0 to 4"):
@@ -160,8 +137,8 @@ def test_a_found_quantity_out_of_range_is_refused_and_nothing_changes(shipped_or
     assert _state() == before
 
 
-def test_a_line_already_done_is_refused_and_nothing_changes(shipped_order):
-    order = shipped_order(2, 1, 0)
+def test_a_line_already_done_is_refused_and_nothing_changes(pending_order):
+    order = pending_order(2, 1, 0)
     [pick_list] = pick_lists_create_for_order(order_id=order.pk)
     line = pick_list.lines.order_by("pk").first()
     pick_line_pick(line_id=line.pk)
@@ -173,8 +150,8 @@ def test_a_line_already_done_is_refused_and_nothing_changes(shipped_order):
     assert _state() == before
 
 
-def test_a_shipment_no_longer_pending_is_refused_and_nothing_changes(shipped_order):
-    order = shipped_order(2, 0, 0)
+def test_a_shipment_no_longer_pending_is_refused_and_nothing_changes(pending_order):
+    order = pending_order(2, 0, 0)
     [pick_list] = pick_lists_create_for_order(order_id=order.pk)
     shipment_ship(shipment_id=Shipment.objects.get(order=order).pk)
     before = _state()
@@ -183,8 +160,8 @@ def test_a_shipment_no_longer_pending_is_refused_and_nothing_changes(shipped_ord
     assert _state() == before
 
 
-def test_picking_for_a_cancelled_order_is_refused_and_nothing_changes(shipped_order):
-    order = shipped_order(2, 0, 0)
+def test_picking_for_a_cancelled_order_is_refused_and_nothing_changes(pending_order):
+    order = pending_order(2, 0, 0)
     [pick_list] = pick_lists_create_for_order(order_id=order.pk)
     order_cancel(order_id=order.pk, actor=None, reason="customer")
     before = _state()
@@ -193,9 +170,9 @@ def test_picking_for_a_cancelled_order_is_refused_and_nothing_changes(shipped_or
     assert _state() == before
 
 
-def test_picking_a_line_cancelled_since_the_list_was_printed_is_refused_and_nothing_changes(shipped_order):
+def test_picking_a_line_cancelled_since_the_list_was_printed_is_refused_and_nothing_changes(pending_order):
     # given a line whose shipment line went away (an edit or line cancel removes it; done here by hand)
-    order = shipped_order(3, 1, 0)
+    order = pending_order(3, 1, 0)
     [pick_list] = pick_lists_create_for_order(order_id=order.pk)
     line = pick_list.lines.get(product__sku="MUG")
     ShipmentLine.objects.filter(pk=line.shipment_line_id).delete()
@@ -208,8 +185,8 @@ def test_picking_a_line_cancelled_since_the_list_was_printed_is_refused_and_noth
     assert _state() == before
 
 
-def test_bad_wave_input_is_refused_with_the_field_named(shipped_order, location):
-    order = shipped_order(1, 0, 0)
+def test_bad_wave_input_is_refused_with_the_field_named(pending_order, location):
+    order = pending_order(1, 0, 0)
     with pytest.raises(PickError, match="Orders: choose at least one order"):
         pick_list_create(location_id=location.pk, order_ids=[])
     with pytest.raises(PickError, match="Location: unknown"):
@@ -225,12 +202,36 @@ def test_orders_are_locked_family_by_family_so_two_waves_cannot_deadlock(place_o
     assert lock_order([second.pk, third.pk, first.pk]) == [first.pk, third.pk, second.pk]
 
 
-def test_a_wave_costs_a_fixed_number_of_queries_per_order(shipped_order, location, django_assert_num_queries):
-    small = [shipped_order(1, 0, 0).pk for _ in range(2)]
-    large = [shipped_order(2, 3, 4).pk for _ in range(4)]
+def test_a_wave_costs_a_fixed_number_of_queries_per_order(pending_order, location, django_assert_num_queries):
+    small = [pending_order(1, 0, 0).pk for _ in range(2)]
+    large = [pending_order(2, 3, 4).pk for _ in range(4)]
     # 10 fixed (savepoint and release, location, lock order, lines, bins, list insert and its number, lines
     # insert, one events insert) + one order lock per order, whatever the number of lines
     with django_assert_num_queries(10 + 2):
         pick_list_create(location_id=location.pk, order_ids=small)
     with django_assert_num_queries(10 + 4):
         pick_list_create(location_id=location.pk, order_ids=large)
+
+
+def test_all_picked_ticks_every_open_line_in_a_fixed_number_of_queries(
+    pending_order, location, django_assert_num_queries
+):
+    # given a wave of 3 orders, one line of which was already found short
+    orders = [pending_order(2, 1, 0), pending_order(0, 3, 1), pending_order(1, 1, 1)]
+    wave = pick_list_create(location_id=location.pk, order_ids=[o.pk for o in orders])
+    pick_line_short(line_id=wave.pick_list.lines.order_by("pk").first().pk, found=1)
+    # when every other line is picked in one go:
+    # savepoint + release, order ids, lock order, one lock per order, the list, its lines, the update,
+    # shipment numbers, events, the list's status
+    with django_assert_num_queries(10 + 3):
+        pick_list_pick_all(pick_list_id=wave.pick_list.pk)
+    # then
+    lines = wave.pick_list.lines.all()
+    assert [ln.status for ln in lines].count(PickListLine.Status.PICKED) == 6
+    assert all(ln.quantity_picked == ln.quantity for ln in lines if ln.status == PickListLine.Status.PICKED)
+    assert PickList.objects.get(pk=wave.pick_list.pk).status == PickList.Status.DONE
+    assert OrderEvent.objects.filter(type="picked").count() == 3
+    before = _state()
+    with pytest.raises(PickError, match="is done"):
+        pick_list_pick_all(pick_list_id=wave.pick_list.pk)
+    assert _state() == before

@@ -11,7 +11,7 @@ class FulfillmentConfig(AppConfig):
         from orders import hooks
         from orders.admin_pages.articles import register_line_locks
 
-        from . import admin_holds, admin_warehouse, events  # noqa: F401  (admin_warehouse registers its ModelAdmin)
+        from . import admin_holds, admin_picking, admin_warehouse, events  # noqa: F401  (admins register on import)
         from .services import handoff, holds
 
         hooks.register_guard("ship", "fulfillment.holds", holds.ship_held_guard)
@@ -29,3 +29,5 @@ class FulfillmentConfig(AppConfig):
         consistency.register()  # pending shipments follow edits, cancellations, splits and allocation moves
         demo.register()  # seed_demo's shipped orders ship through shipments (orders.demo)
         admin_order_page.register_tab()  # the order's Shipments tab replaces its placeholder
+
+        admin_picking.register_admin()  # pick lists, the work queue, the order's Pick lists tab, the shipment section

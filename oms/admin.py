@@ -25,6 +25,21 @@ class StaffLoginForm(ThrottledLoginMixin, AuthenticationForm):
 
 
 admin.site.login_form = StaffLoginForm
+_site_index = admin.site.index
+
+
+def _index_or_landing(request, extra_context=None):
+    """The admin home, unless the user's role starts elsewhere (`navigation.landing`): the warehouse lands
+    on its work queue after login (`/admin/?home=1` still shows the home)."""
+    from django.shortcuts import redirect
+
+    target = navigation.landing_url(request)
+    if target and request.GET.get("home") != "1":
+        return redirect(target)
+    return _site_index(request, extra_context)
+
+
+admin.site.index = _index_or_landing
 
 
 @admin.register(User)

@@ -41,6 +41,8 @@ class Entry:
 
 
 _ENTRIES: dict[tuple[str, str], Entry] = {}
+# Where a role starts: the admin home sends a member of the group (not a superuser) to this admin URL.
+_LANDINGS: dict[str, str] = {}
 
 
 def entry(group: str, title: str, *, icon: str, model: str = "", url_name: str = "", permission=None, position=100):
@@ -50,6 +52,25 @@ def entry(group: str, title: str, *, icon: str, model: str = "", url_name: str =
     if bool(model) == bool(url_name):
         raise ValueError("A sidebar entry links either to a model or to a URL name.")
     _ENTRIES[(group, title)] = Entry(group, title, icon, model, url_name, permission, position)
+
+
+def landing(group_name: str, url_name: str) -> None:
+    """Send members of the staff group (a role) from the admin home to `url_name`, e.g. the work queue."""
+    _LANDINGS[group_name] = url_name
+
+
+def landing_url(request) -> str | None:
+    """The page this user starts on instead of the admin home, or None (superusers always get the home)."""
+    user = request.user
+    if not _LANDINGS or user.is_superuser or not user.is_authenticated:
+        return None
+    for name in user.groups.order_by("name").values_list("name", flat=True):
+        if name in _LANDINGS:
+            try:
+                return reverse(_LANDINGS[name])
+            except NoReverseMatch:
+                return None
+    return None
 
 
 def _model_admin(site, label: str):

@@ -27,6 +27,7 @@ migrate: venv
 
 seed: migrate
 	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_picking
 	$(PY) manage.py demo_admin
 	$(PY) manage.py seed_holds_demo
 

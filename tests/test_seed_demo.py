@@ -9,6 +9,7 @@ from django.db.models import Count, Sum
 from django.http import HttpRequest
 
 from catalog.models import Product, StockLevel, StockLocation, StockMovement
+from fulfillment.models import PickList, PickListLine, Shipment
 from oms.invariants import run_all
 from oms.models import ShopSettings, User
 from orders.models import (
@@ -28,11 +29,13 @@ pytestmark = pytest.mark.django_db
 
 COUNTED = [User, Customer, Address, Product, StockLocation, StockLevel, StockMovement, Channel, Order, OrderLine]
 COUNTED += [OrderEvent, OrderPayment, Allocation, Order.history.model, Customer.history.model]
+COUNTED += [Shipment, PickList, PickListLine]
 
 
 def seed() -> str:
     out = StringIO()
     call_command("seed_demo", stdout=out, stderr=out)
+    call_command("seed_picking", stdout=out, stderr=out)  # `make seed` runs it after seed_demo
     return out.getvalue()
 
 
@@ -116,6 +119,14 @@ def assert_invoices_in_every_status() -> None:
     assert Invoice.objects.filter(kind=Invoice.Kind.CREDIT, status=Invoice.Status.ISSUED).exists()
     assert not invoices.exclude(status=Invoice.Status.DRAFT).filter(number="").exists()
 
+def assert_pick_lists_done_short_and_open() -> None:
+    lists = list(PickList.objects.order_by("pk"))
+    assert [p.status for p in lists] == ["done", "done", "open"]
+    statuses = [set(p.lines.values_list("status", flat=True)) for p in lists]
+    assert statuses[0] == {"picked"} and "short" in statuses[1] and statuses[2] == {"picked", "open"}
+    assert all(len({line.shipment.order_id for line in p.lines.all()}) == 3 for p in lists)  # waves of 3 orders
+    assert not PickListLine.objects.filter(bin_location="").exists()
+
 
 # One test, because seeding goes through the real services and takes a while; each part is a helper above.
 def test_seed_demo_builds_a_consistent_demo_shop_with_every_state_and_a_second_run_adds_nothing():
@@ -126,6 +137,7 @@ def test_seed_demo_builds_a_consistent_demo_shop_with_every_state_and_a_second_r
     assert_shop_catalogue_and_customers()
     assert_orders_in_every_state_and_channel()
     assert_payments_with_methods_and_a_reversal()
+    assert_pick_lists_done_short_and_open()
     # and the stock agrees with its ledger and the orders, and every registered invariant holds
     assert_stock_matches_ledger_and_orders()
     assert_shipped_orders_have_their_shipments()

@@ -23,6 +23,7 @@ from orders.admin_pages.rendering import render_order_page
 from orders.exceptions import OrderError
 
 from . import documents, pdf, work_queue
+from .admin_sections import ShipmentSection, register_section
 from .models import PickList, PickListLine, Shipment
 from .services.picking import (
     pick_line_pick,
@@ -304,6 +305,14 @@ def order_pick_lists_view(request, order, model_admin):
     )
 
 
+# --- the shipment page's section (fulfillment.admin_sections)
+def shipment_picking_context(request, shipment) -> dict:
+    lines = shipment.pick_lines.select_related("pick_list", "product").order_by("-pick_list_id", "bin_location", "pk")
+    for line in lines:
+        line.badge = status_badge(line)
+    return {"pick_lines": lines}
+
+
 def register_admin() -> None:
     """The order tab and the sidebar entries (the admin classes register on import)."""
     register(
@@ -324,5 +333,14 @@ def register_admin() -> None:
         permission=PICK,
         position=10,
     )
-    navigation.entry("Fulfilment", "Pick lists", icon="checklist", model="fulfillment.PickList", position=20)
+    navigation.entry("Fulfilment", "Pick lists", icon="checklist", model="fulfillment.PickList", position=30)
+    register_section(
+        ShipmentSection(
+            "picking",
+            "Picking and packing slip",
+            position=40,
+            template="admin/fulfillment/shipment/section_picking.html",
+            context=shipment_picking_context,
+        )
+    )
     navigation.landing("Warehouse", "admin:fulfillment_work_queue")

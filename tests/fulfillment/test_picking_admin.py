@@ -137,3 +137,13 @@ def test_a_packing_slip_downloads_from_the_admin(client, warehouse, pending_orde
     response = client.get(reverse("admin:fulfillment_packing_slip", args=[shipment.pk]))
     assert response["Content-Type"] == "application/pdf" and shipment.number in response["Content-Disposition"]
     assert client.get(reverse("admin:fulfillment_packing_slip", args=[10**9])).status_code == 404
+
+
+def test_the_shipment_page_shows_its_pick_lines_and_the_packing_slip(client, warehouse, location, pending_order):
+    order = pending_order(2, 0, 0)
+    wave = pick_list_create(location_id=location.pk, order_ids=[order.pk])
+    shipment = Shipment.objects.get(order=order)
+    client.force_login(warehouse)
+    page = client.get(reverse("admin:fulfillment_shipment_change", args=[shipment.pk])).content.decode()
+    assert "Picking and packing slip" in page and wave.pick_list.number in page
+    assert reverse("admin:fulfillment_packing_slip", args=[shipment.pk]) in page

@@ -45,7 +45,7 @@ def test_warehouse_prints_the_pick_list_ticks_it_and_ships_with_tracking(
     page.get_by_role("link", name=pick_list.number).click()
     page.wait_for_url(f"**/admin/fulfillment/picklist/{pick_list.pk}/change/")
     page.screenshot(path="/tmp/pick-list-page.png", full_page=True)
-    page.get_by_role("button", name="Picked").click()
+    page.get_by_role("button", name="Picked", exact=True).click()
     page.wait_for_selector(".badge-success")
     assert "Done" in page.locator(".order-title").inner_text()
     page.screenshot(path="/tmp/pick-list-done.png", full_page=True)

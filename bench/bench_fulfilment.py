@@ -5,7 +5,7 @@ PDFs (each figure the median of BENCH_REPEAT runs, measured in this run beside t
 - bare: `weasyprint.HTML(string="<p>…one line…</p>").write_pdf()`, nothing shared, the reference;
 - one packing slip and one pick list (`fulfillment.pdf`, the shop's stylesheets): goal <= 4x bare;
 - a batch of BENCH_BATCH (500) packing slips as ONE document (one render): goal <= 1.3x BENCH_BATCH bare renders;
-- the worker's RSS after each of 5 consecutive batches: flat (the last minus the first under 10 %).
+- the worker's RSS after each of BENCH_BATCHES (5) consecutive batches: flat (the last minus the first under 10 %).
 Wave (PostgreSQL, the real services): BENCH_WAVE (500) orders of 1 and of 5 lines placed (stock allocated),
 their shipments prepared, one pick list for the wave, every line ticked picked (`pick_list_pick_all`), then
 shipped: seconds and SQL statements per order for each step, which must not grow with the lines per order.
@@ -56,6 +56,7 @@ from orders.services.placement import LineInput, OrderInput, order_create  # noq
 REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
 BATCH = int(os.environ.get("BENCH_BATCH", "500"))
 WAVE = int(os.environ.get("BENCH_WAVE", "500"))
+BATCHES = int(os.environ.get("BENCH_BATCHES", "5"))
 LINES = (1, 5)
 BARE = "<!doctype html><html><body><p>Packing slip 10001-S1: 1 × Bench product</p></body></html>"
 
@@ -147,7 +148,7 @@ def _pdfs(fixtures: dict) -> bool:
     wave_listed = _median(lambda: pick_lists_pdf([wave_list]))
     rss = [_rss_mb()]
     batch_times = []
-    for _ in range(5):
+    for _ in range(BATCHES):
         started = time.perf_counter()
         data = packing_slips_pdf(slips)
         batch_times.append(time.perf_counter() - started)

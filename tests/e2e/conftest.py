@@ -32,7 +32,8 @@ def admin_login(live_server, page):
         page.fill("#id_username", user.email)
         page.fill("#id_password", "pass-word-123")
         page.click("#login-form [type=submit]")
-        page.wait_for_url(f"{live_server.url}/admin/")
+        # the admin home, or the page the user's role lands on (the Warehouse: its work queue)
+        page.wait_for_url(lambda url: url.startswith(f"{live_server.url}/admin/") and "/login/" not in url)
         return page
 
     return _login

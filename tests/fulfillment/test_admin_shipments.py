@@ -287,4 +287,4 @@ def test_the_order_tab_and_the_shipment_page_read_a_constant_number_of_queries(
 # session, user, permissions, the order (+ its header's data), its shipments with their lines and holds
 QUERIES_TAB = 10  # (+ what is left to prepare: reservations, lines without stock, pending units)
 # session, user, permissions, the shipment with order, customer, location and holds, its lines (sections add theirs)
-QUERIES_PAGE = 12  # + the Holds and Warehouse hand-off sections (fulfillment.admin_holds)
+QUERIES_PAGE = 13  # + the Holds and Warehouse hand-off sections (fulfillment.admin_holds), + pick's section

@@ -77,6 +77,18 @@ class ShopSettings(models.Model):
             "unpaid orders may ship (wholesale on account)."
         ),
     )
+    # Allocation rules (orders.services.allocation): which stock locations reserve an order's units.
+    allocate_whole_order_first = models.BooleanField(
+        "One location for the whole order first",
+        default=True,
+        help_text=(
+            "On: reserve the whole order at one location when one has stock for all its lines (the best by "
+            "priority), else take each line from one location when one has it all, and split a line over "
+            "locations only when no single location can supply it. Off: strictly by location priority, line by "
+            "line, filling the first location before the next. Locations set not to allocate automatically "
+            "(a shop counter) and inactive ones are always skipped."
+        ),
+    )
     history = HistoricalRecords()
 
     class Meta:

@@ -78,6 +78,15 @@ def shop(db):
 
 
 @pytest.fixture
+def allocation_by_priority(shop):
+    """The allocation rule "one location for the whole order first" off: strictly by location priority, line
+    by line, so that an order reserves the best location's stock first and splits a line to get the rest."""
+    shop.allocate_whole_order_first = False
+    shop.save()
+    return shop
+
+
+@pytest.fixture
 def tax_rate(db):
     return factories.TaxRateFactory()
 

@@ -29,7 +29,7 @@ def broken_rules() -> dict[str, list[str]]:
 
 
 @pytest.fixture
-def busy_shop(place_order, product, location, second_location, tax_rate):
+def busy_shop(place_order, product, location, second_location, tax_rate, allocation_by_priority):
     """Orders in every state the services produce: placed, partly shipped, line-cancelled, cancelled."""
     cup = ProductFactory(sku="CUP-1", tax_rate=tax_rate, unit_price=Decimal("3.33"))
     stock(product, location, 5)

@@ -1,25 +1,40 @@
 """Reservations of order lines at stock locations.
 
 The rule: a live line's allocations always add up to its open quantity (ordered − cancelled − shipped).
-`allocation_sync` restores that rule after any change of quantities, reserving from the best locations
-first (lowest priority number) and releasing from the worst first. The caller holds the order lock and
-the stock levels (`orders.services.locks`), and passes the locked levels in.
+`allocation_sync` restores that rule after any change of quantities (placement, import, edit, cancellation),
+releasing from the worst locations first and reserving by the shop's allocation rules
+(`ShopSettings.allocate_whole_order_first`):
+
+- on: the whole order from ONE location when one has stock for all its missing units (and holds whatever the
+  order already has reserved), the best by priority; else line by line, each line from one location when
+  one has it all (where the order already holds units first, then by priority), and a line is split over
+  locations only when no single location can supply it;
+- off: strictly by priority, line by line, filling the best location before taking the next.
+
+Locations that are inactive or set not to allocate automatically (a shop counter) are never chosen here; staff
+can still move units there by hand (`allocation_move`). Planning happens in memory from the levels the caller
+locked (`orders.services.locks`), so the statements written do not depend on the rule or the number of lines.
 """
 
 from collections import defaultdict
 from collections.abc import Sequence
 
 from catalog import services as stock
+from oms.models import ShopSettings
 
 from ..exceptions import OrderValidationError, StockUnavailable
 from ..models import Allocation, OrderLine
 from .locks import LockedStock
 from .rows import rows_create, rows_update
 
+Plan = list[tuple[OrderLine, object, int]]  # (line, stock level, units to reserve there)
 
-def _allocations_by_line(lines: Sequence[OrderLine]) -> dict[int, list[Allocation]]:
+
+def _allocations_by_line(lines: Sequence[OrderLine], order=None) -> dict[int, list[Allocation]]:
+    """The allocations of `lines`, or with `order` of every line of the order (one query either way)."""
+    rows = Allocation.objects.filter(line__order=order) if order else Allocation.objects.filter(line__in=lines)
     by_line: dict[int, list[Allocation]] = defaultdict(list)
-    for allocation in Allocation.objects.filter(line__in=[line.pk for line in lines]).order_by("pk"):
+    for allocation in rows.order_by("pk"):
         by_line[allocation.line_id].append(allocation)
     return by_line
 
@@ -41,7 +56,9 @@ def allocation_sync(
     if not product_lines:
         return [], []
     levels = {pid: locked.for_product(pid) for pid in {line.product_id for line in product_lines}}
-    by_line = {} if new_lines else _allocations_by_line(product_lines)
+    # The whole order's allocations, not only those of `lines`: the one-location rule must know where the
+    # order's other lines are reserved.
+    by_line = {} if new_lines else _allocations_by_line(product_lines, order=order)
     releases: list[tuple[OrderLine, Allocation, object, int]] = []
     missing: list[tuple[OrderLine, int]] = []
     for line in product_lines:
@@ -53,7 +70,8 @@ def allocation_sync(
         elif wanted > held:
             missing.append((line, wanted - held))
     released = _draw_down_write(order, releases, stock.stock_release_many, actor)
-    plan, shortages = _plan_reservations(missing, levels)
+    held_at = {a.location_id for allocations in by_line.values() for a in allocations if a.quantity}
+    plan, shortages = _plan_reservations(missing, levels, held_at, ShopSettings.load().allocate_whole_order_first)
     if shortages:
         names = "; ".join(
             f"{s['sku']} ({s['name']}): {s['requested']} needed, {s['available']} available" for s in shortages
@@ -62,25 +80,89 @@ def allocation_sync(
     return _reserve(order, plan, by_line, actor), released
 
 
-def _plan_reservations(missing, levels) -> tuple[list[tuple[OrderLine, object, int]], list[dict]]:
-    """(line, level, units) to reserve, best locations first, and the lines that cannot be served."""
-    free = {level.pk: max(level.sellable, 0) for product_levels in levels.values() for level in product_levels}
-    plan, shortages = [], []
+def _automatic(level) -> bool:
+    return level.location.active and level.location.allocate_automatically
+
+
+def _plan_reservations(missing, levels, held_at: set[int], whole_order_first: bool) -> tuple[Plan, list[dict]]:
+    """(line, level, units) to reserve by the shop's rules, and the lines that cannot be served at all.
+
+    `held_at`: the locations where the order already holds units (after this call's releases)."""
+    usable = {pid: [level for level in product_levels if _automatic(level)] for pid, product_levels in levels.items()}
+    free = {level.pk: max(level.sellable, 0) for product_levels in usable.values() for level in product_levels}
+    shortages = _shortages(missing, usable, dict(free))
+    if shortages:
+        return [], shortages
+    if whole_order_first:
+        plan = _plan_one_location(missing, usable, free, held_at)
+        if plan is not None:
+            return plan, []
+    return _plan_line_by_line(missing, usable, free, held_at if whole_order_first else None), []
+
+
+def _shortages(missing, usable, free: dict[int, int]) -> list[dict]:
+    """The lines that the usable stock cannot serve, served in line order (what each line could still get)."""
+    shortages = []
     for line, quantity in missing:
-        usable = [level for level in levels.get(line.product_id, []) if level.location.active]
-        available = sum(free[level.pk] for level in usable)
+        product_levels = usable.get(line.product_id, [])
+        available = sum(free[level.pk] for level in product_levels)
         if available < quantity:
             shortages.append(
                 {"line_id": line.pk, "sku": line.sku, "name": line.name, "requested": quantity, "available": available}
             )
             continue
-        for level in usable:
-            take = min(free[level.pk], quantity)
-            if take:
-                plan.append((line, level, take))
-                free[level.pk] -= take
-                quantity -= take
-    return plan, shortages
+        _fill_by_priority(line, quantity, product_levels, free)
+    return shortages
+
+
+def _plan_one_location(missing, usable, free: dict[int, int], held_at: set[int]) -> Plan | None:
+    """Everything missing from the best location that has it all and holds all the order already has, or None."""
+    if len(held_at) > 1:
+        return None  # the order is already spread over locations: no one location can ship it whole
+    needed: dict[int, int] = defaultdict(int)
+    for line, quantity in missing:
+        needed[line.product_id] += quantity
+    level_at = {(level.product_id, level.location_id): level for pl in usable.values() for level in pl}
+    candidates = {level.location for pl in usable.values() for level in pl}
+    for location in sorted(candidates, key=lambda loc: (loc.priority, loc.pk)):
+        if held_at and location.pk not in held_at:
+            continue
+        stocked = [level_at.get((pid, location.pk)) for pid in needed]
+        if all(level and free[level.pk] >= needed[level.product_id] for level in stocked):
+            for line, quantity in missing:
+                free[level_at[(line.product_id, location.pk)].pk] -= quantity
+            return [(line, level_at[(line.product_id, location.pk)], quantity) for line, quantity in missing]
+    return None
+
+
+def _plan_line_by_line(missing, usable, free: dict[int, int], held_at: set[int] | None) -> Plan:
+    """Each line from one location when one has all of it (with `held_at`, those the order uses first), else
+    split by priority. `held_at` None: strictly by priority, filling the best location first."""
+    plan: Plan = []
+    for line, quantity in missing:
+        product_levels = usable.get(line.product_id, [])
+        if held_at is not None:
+            whole = [level for level in product_levels if free[level.pk] >= quantity]
+            # sorted() is stable: among the order's own locations, and then the others, priority order stays.
+            whole.sort(key=lambda level: level.location_id not in held_at)
+            if whole:
+                free[whole[0].pk] -= quantity
+                plan.append((line, whole[0], quantity))
+                continue
+        plan += _fill_by_priority(line, quantity, product_levels, free)
+    return plan
+
+
+def _fill_by_priority(line, quantity: int, product_levels, free: dict[int, int]) -> Plan:
+    """Take `quantity` from the levels in priority order, as much as each has; `free` is drawn down."""
+    plan: Plan = []
+    for level in product_levels:
+        take = min(free[level.pk], quantity)
+        if take:
+            plan.append((line, level, take))
+            free[level.pk] -= take
+            quantity -= take
+    return plan
 
 
 def _reserve(order, plan, by_line, actor) -> list[dict]:

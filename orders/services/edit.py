@@ -390,7 +390,9 @@ def _email_preview(order: Order, note: str, lines: list[OrderLine]) -> tuple[str
 def _available(order: Order, product_ids: set[int]) -> dict[int, int]:
     """Per product: sellable units at active locations plus what this order already holds."""
     sellable = (
-        StockLevel.objects.filter(product_id__in=product_ids, location__active=True)
+        StockLevel.objects.filter(
+            product_id__in=product_ids, location__active=True, location__allocate_automatically=True
+        )
         .values("product_id")
         .annotate(units=Sum(F("on_hand") - F("allocated") - F("quarantined")))
     )

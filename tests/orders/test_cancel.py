@@ -16,7 +16,7 @@ def cup(tax_rate):
 
 
 @pytest.fixture
-def stocked(product, cup, location, second_location):
+def stocked(product, cup, location, second_location, allocation_by_priority):
     stock(product, location, 3)
     stock(product, second_location, 10)
     stock(cup, location, 10)

@@ -35,7 +35,7 @@ def test_place_reserves_stock_and_computes_totals(place_order, product, location
 
 
 @pytest.mark.django_db
-def test_place_uses_locations_by_priority(place_order, product, location, second_location):
+def test_place_uses_locations_by_priority(place_order, product, location, second_location, allocation_by_priority):
     stock(product, location, 2)
     stock(product, second_location, 5)
     order = place_order([(product, 4)])

@@ -26,7 +26,7 @@ def cup(tax_rate):
 
 
 @pytest.fixture
-def order(place_order, product, cup, location, second_location):
+def order(place_order, product, cup, location, second_location, allocation_by_priority):
     stock(product, location, 2)
     stock(product, second_location, 10)
     stock(cup, location, 20)

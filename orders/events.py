@@ -108,6 +108,23 @@ def order_released_event(*, order, actor, source, releases: list[dict], reason: 
     return _record(order, Type.RELEASED, actor=actor, source=source, releases=releases, reason=reason)
 
 
+def order_allocation_moved_event(*, order, actor, source, line, quantity: int, from_location, to_location):
+    return _record(
+        order,
+        Type.ALLOCATION_MOVED,
+        actor=actor,
+        source=source,
+        line_id=line.pk,
+        sku=line.sku,
+        name=line.name,
+        quantity=quantity,
+        from_location=from_location.name,
+        to_location=to_location.name,
+        from_location_id=from_location.pk,
+        to_location_id=to_location.pk,
+    )
+
+
 def order_canceled_event(*, order, actor, source, old_status, reason):
     return _record(order, Type.CANCELED, actor=actor, source=source, old_status=old_status, reason=reason)
 

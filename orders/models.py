@@ -423,6 +423,7 @@ class Allocation(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["line", "location"], name="allocation_unique")]
+        permissions = [("move_allocation", "Can move reserved units to another stock location")]
 
     def __str__(self) -> str:
         return f"{self.quantity} × line {self.line_id} @ {self.location_id}"
@@ -537,6 +538,7 @@ class OrderEvent(models.Model):
         WEBHOOK_DELIVERED = "webhook_delivered", "Webhook delivered"
         MEMO_ADDED = "memo_added", "Memo added"
         ADDRESS_CHANGED = "address_changed", "Address changed"
+        ALLOCATION_MOVED = "allocation_moved", "Reserved stock moved"
 
     class Source(models.TextChoices):
         ADMIN = "admin", "Admin"

@@ -99,6 +99,14 @@ def _address_change(order: Order) -> str | None:
     return None
 
 
+def _allocation_move(order: Order) -> str | None:
+    if order.status != S.PLACED:
+        return f"{_is(order)}; it has no reserved stock to move."
+    if order.fulfillment_status == F.FULFILLED:
+        return f"Order {order.number} is fully shipped; it has no reserved stock to move."
+    return None
+
+
 def _draft_change(order: Order) -> str | None:
     if order.status != S.DRAFT:
         return f"Order {order.number} is no longer a draft; its lines and amounts are fixed."
@@ -118,6 +126,7 @@ STATE_CHECKS = {
     "fulfil": _fulfil,
     "pick": _fulfil,
     "address_change": _address_change,
+    "allocation_move": _allocation_move,
 }
 
 

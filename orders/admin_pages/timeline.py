@@ -178,6 +178,11 @@ SENTENCES: dict[str, Callable] = {
     T.EMAIL_SENT: _email,
     T.MEMO_ADDED: _memo,
     T.ADDRESS_CHANGED: _address,
+    T.ALLOCATION_MOVED: lambda e, c: (
+        f"{who(e)} moved {e.parameters.get('quantity')} × {e.parameters.get('name')} "
+        f"from {e.parameters.get('from_location')} to {e.parameters.get('to_location')}",
+        [],
+    ),
 }
 
 

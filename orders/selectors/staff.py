@@ -9,7 +9,7 @@ from django.http import Http404
 
 from oms.admin_lists import CappedCount, capped_counts
 
-from ..models import Allocation, Customer, Order, OrderEvent, OrderLine, OrderMemo, PaymentTerms
+from ..models import Customer, Order, OrderEvent, OrderLine, OrderMemo, PaymentTerms
 
 S, P, F = Order.Status, Order.PaymentStatus, Order.FulfillmentStatus
 
@@ -113,14 +113,6 @@ def order_get_for_staff(*, order_id: int) -> Order:
 
 def order_lines_for_staff(*, order: Order) -> list[OrderLine]:
     return list(order.lines.select_related("product").order_by("position", "pk"))
-
-
-def order_allocations_for_staff(*, order: Order) -> list[Allocation]:
-    return list(
-        Allocation.objects.filter(line__order=order)
-        .select_related("line", "location")
-        .order_by("line__position", "line_id", "location__priority", "location_id")
-    )
 
 
 def order_memos_for_staff(*, order: Order) -> list[OrderMemo]:

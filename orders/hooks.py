@@ -63,7 +63,6 @@ OPERATIONS: dict[str, tuple[str, str]] = {
     "refund": ("orders.record_payment", "refund orders"),
     "memo": ("orders.add_memo", "add memos"),
     "email": ("orders.email_customer", "e-mail customers"),
-    "allocation_move": ("orders.move_allocation", "move reserved stock between locations"),
 }
 WHEN = ("in_transaction", "on_commit")
 

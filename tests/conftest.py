@@ -69,8 +69,7 @@ DATA_MIGRATIONS = [
     ("fulfillment.migrations.0004_warehouse_connection_permissions", "grant"),
     ("orders.migrations.0009_payments_data", "grant_reverse_payment"),
     ("invoicing.migrations.0002_defaults_and_permissions", "create_defaults"),
-
-    ("orders.migrations.0011_allocation_move", "grant_move_allocation"),
+    ("orders.migrations.0012_allocation_move", "grant_move_allocation"),
 ]
 
 

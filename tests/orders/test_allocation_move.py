@@ -225,7 +225,7 @@ def test_only_staff_with_the_permission_may_move(order, django_user_model):
     assert hooks.may(warehouse, "allocation_move", order) == (True, "")
     assert hooks.may(desk, "allocation_move", order) == (
         False,
-        "You do not have permission to move reserved stock between locations.",
+        "You do not have permission to move allocations to another location.",
     )
     assert Group.objects.get(name="Manager").permissions.filter(codename="move_allocation").exists()
 

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def split_stock_order(place_order, product, location, second_location, tax_rate):
+def split_stock_order(place_order, product, location, second_location, tax_rate, allocation_by_priority):
     """3 × product: 2 only at `location`, so 1 comes from `second_location`; 1 × other only at the second."""
     other = ProductFactory(sku="OTHER", tax_rate=tax_rate)
     stock(product, location, 2)

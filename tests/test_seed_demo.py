@@ -61,7 +61,7 @@ def assert_shop_catalogue_and_customers() -> None:
 
 
 def assert_orders_in_every_state_and_channel() -> None:
-    assert Order.objects.filter(parent=None).count() == 200
+    assert Order.objects.filter(parent=None).count() == 202  # 200 stories and the 2 of the allocation demo
     assert Order.objects.filter(parent__isnull=False).count() == 4  # split off, and shipped
     assert Order.objects.filter(version__gt=1, parent=None).count() >= 4  # edited (and split originals)
     assert values("status") == set(Order.Status.values)
@@ -71,6 +71,18 @@ def assert_orders_in_every_state_and_channel() -> None:
     assert Channel.objects.count() >= 6
     dates = Order.objects.order_by("created_at").values_list("created_at", flat=True)
     assert (dates.last() - dates.first()).days >= 60  # spread over the last 90 days
+
+
+def assert_allocation_over_two_locations_a_counter_and_a_move() -> None:
+    assert StockLocation.objects.filter(kind=StockLocation.Kind.WAREHOUSE, allocate_automatically=True).count() >= 2
+    counter = StockLocation.objects.get(allocate_automatically=False)
+    big = Order.objects.get(external_reference="DEMO-A001")
+    assert Allocation.objects.filter(line__order=big).values("location").distinct().count() == 2
+    moved = Order.objects.get(external_reference="DEMO-A002")
+    assert list(Allocation.objects.filter(line__order=moved).values_list("location", flat=True)) == [counter.pk]
+    assert moved.events.filter(type=OrderEvent.Type.ALLOCATION_MOVED).count() == 1
+    # automatic allocation never chose the counter: its only reservations are the units moved there by hand
+    assert Allocation.objects.filter(location=counter).exclude(line__order=moved).count() == 0
 
 
 def assert_payments_with_methods_and_a_reversal() -> None:
@@ -136,6 +148,7 @@ def test_seed_demo_builds_a_consistent_demo_shop_with_every_state_and_a_second_r
     # then the shop, catalogue, customers and orders are there, in every state and channel
     assert_shop_catalogue_and_customers()
     assert_orders_in_every_state_and_channel()
+    assert_allocation_over_two_locations_a_counter_and_a_move()
     assert_payments_with_methods_and_a_reversal()
     assert_pick_lists_done_short_and_open()
     # and the stock agrees with its ledger and the orders, and every registered invariant holds

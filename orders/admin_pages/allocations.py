@@ -49,9 +49,7 @@ def _move(request, order) -> str | None:
         )
     except OrderError as exc:
         return exc.message
-    messages.success(
-        request, f"Moved {data['quantity']} × {allocation.line.name} to {moved.location.name}."
-    )
+    messages.success(request, f"Moved {data['quantity']} × {allocation.line.name} to {moved.location.name}.")
     return None
 
 

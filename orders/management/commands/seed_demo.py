@@ -38,6 +38,7 @@ from orders.models import (
     SplitReason,
 )
 from orders.services.addresses import order_address_change
+from orders.services.allocation_move import allocation_move
 from orders.services.cancel import order_cancel, order_line_cancel
 from orders.services.channel_import import order_import
 from orders.services.channels import channel_token_issue
@@ -54,11 +55,15 @@ API_CHANNELS = ("web", "marketplace")
 
 TAX_RATES = {"Standard": Decimal("21.00"), "Reduced": Decimal("9.00"), "Zero": Decimal("0.00")}
 WAREHOUSE, STORE = StockLocation.Kind.WAREHOUSE, StockLocation.Kind.STORE
-LOCATIONS = [  # code, name, kind, priority (lower is allocated first), address
-    ("ams-dc", "Amsterdam distribution centre", WAREHOUSE, 10, "Distributieweg 12\n1043 AB Amsterdam"),
-    ("rtm-wh", "Rotterdam overflow warehouse", WAREHOUSE, 20, "Waalhaven 8\n3089 JH Rotterdam"),
-    ("utr-store", "Utrecht store", STORE, 30, "Oudegracht 101\n3511 AD Utrecht"),
+LOCATIONS = [  # code, name, kind, priority (lower is allocated first), address, allocated automatically
+    ("ams-dc", "Amsterdam distribution centre", WAREHOUSE, 10, "Distributieweg 12\n1043 AB Amsterdam", True),
+    ("rtm-wh", "Rotterdam overflow warehouse", WAREHOUSE, 20, "Waalhaven 8\n3089 JH Rotterdam", True),
+    ("utr-store", "Utrecht store", STORE, 30, "Oudegracht 101\n3511 AD Utrecht", True),
+    # The counter's stock is for walk-in customers: automatic allocation skips it; staff move units there by hand.
+    ("utr-counter", "Utrecht shop counter", STORE, 5, "Oudegracht 101\n3511 AD Utrecht", False),
 ]
+COUNTER_STOCK = 6  # units of each of the first COUNTER_PRODUCTS products at the shop counter
+COUNTER_PRODUCTS = 10
 PRODUCT_KINDS = [  # SKU prefix, name, tax rate, price, weight (kg)
     ("MUG", "Ceramic mug", "Standard", "12.50", "0.350"),
     ("CUP", "Espresso cup", "Standard", "7.95", "0.150"),
@@ -159,6 +164,7 @@ class Command(BaseCommand):
             if not Order.objects.filter(external_reference__startswith=DEMO_REF).exists():
                 plans = _plans(rng, shop, products, channels, retail, wholesale)
                 made = sum(1 for number, plan in enumerate(plans, start=1) if self._order(number, plan))
+                made += _allocation_demo(products, channels, retail, wholesale)
             extra = demo.run_steps(self.stderr)  # the apps above orders: invoices, ...
         self._report(made, tokens)
         for name, count in extra.items():
@@ -205,10 +211,13 @@ def _catalogue(rng: random.Random) -> list[Product]:
     }
     locations = [
         StockLocation.objects.get_or_create(
-            code=code, defaults={"name": name, "kind": kind, "priority": priority, "address": address}
+            code=code,
+            defaults={
+                "name": name, "kind": kind, "priority": priority, "address": address, "allocate_automatically": auto
+            },
         )[0]
-        for code, name, kind, priority, address in LOCATIONS
-    ]
+        for code, name, kind, priority, address, auto in LOCATIONS
+    ]  # fmt: skip
     products = []
     for index, ((prefix, name, rate, price, weight), variant) in enumerate(
         (kind, variant) for kind in PRODUCT_KINDS for variant in VARIANTS
@@ -224,7 +233,9 @@ def _catalogue(rng: random.Random) -> list[Product]:
         )
         low = index % LOW_STOCK_EVERY == LOW_STOCK_EVERY - 1
         if created:
-            _receive(rng, product, locations, low=low)
+            _receive(rng, product, locations[:3], low=low)
+            if index < COUNTER_PRODUCTS:  # no draw from rng: the rest of the demo stays as it was
+                stock_receive(product=product, location=locations[3], quantity=COUNTER_STOCK, reason="Demo counter")
         if not low:
             products.append(product)  # orders are made from the well-stocked products only
     return products
@@ -535,6 +546,41 @@ STEPS = {
 }
 SHIPPED_SEEN: dict[int, int] = {}  # order pk -> its index among the "shipped" demo orders
 ORDER_DATES = ["created_at", "updated_at", "placed_at", "paid_at", "canceled_at", "reservation_expires_at"]
+
+
+def _allocation_demo(products, channels, retail, wholesale) -> int:
+    """Two open orders for the Allocations tab: a wholesale order for more of one product than any single
+    location holds (the rules reserve it over two warehouses), and a counter sale whose units staff moved
+    by hand from the distribution centre to the shop counter, where the customer collects them."""
+    levels = {
+        (level.product_id, level.location.code): level
+        for level in StockLevel.objects.filter(product__in=products).select_related("location")
+    }
+    product = next(p for p in products if levels[(p.pk, "rtm-wh")].sellable >= 5)
+    quantity = levels[(product.pk, "ams-dc")].sellable + 5  # more than the main warehouse has: 5 from overflow
+    big = order_create(
+        data=OrderInput(
+            channel=channels["wholesale"], customer=wholesale[0], shipping_fee=Decimal("12.50"),
+            lines=[LineInput(product=product, quantity=quantity)], external_reference=f"{DEMO_REF}A001",
+        )
+    )  # fmt: skip
+    collected = next(p for p in products if (p.pk, "utr-counter") in levels)
+    sale = order_create(
+        data=OrderInput(
+            channel=channels["counter"], customer=retail[0], shipping_fee=ZERO,
+            lines=[LineInput(product=collected, quantity=2)], external_reference=f"{DEMO_REF}A002",
+        )
+    )  # fmt: skip
+    allocation_move(
+        order_id=sale.pk,
+        line_id=sale.lines.get().pk,
+        from_location_id=levels[(collected.pk, "ams-dc")].location_id,
+        to_location_id=levels[(collected.pk, "utr-counter")].location_id,
+        quantity=2,
+        actor=None,
+    )
+    _pay(sale, Plan("paid", timezone.now(), retail[0], channels["counter"], [], ZERO, ZERO))
+    return len([big, sale])
 
 
 def _backdate(order: Order, at: datetime) -> None:

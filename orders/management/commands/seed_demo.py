@@ -562,14 +562,16 @@ def _allocation_demo(products, channels, retail, wholesale) -> int:
         data=OrderInput(
             channel=channels["wholesale"], customer=wholesale[0], shipping_fee=Decimal("12.50"),
             lines=[LineInput(product=product, quantity=quantity)], external_reference=f"{DEMO_REF}A001",
-        )
+        ),
+        place=True,
     )  # fmt: skip
     collected = next(p for p in products if (p.pk, "utr-counter") in levels)
     sale = order_create(
         data=OrderInput(
             channel=channels["counter"], customer=retail[0], shipping_fee=ZERO,
             lines=[LineInput(product=collected, quantity=2)], external_reference=f"{DEMO_REF}A002",
-        )
+        ),
+        place=True,
     )  # fmt: skip
     allocation_move(
         order_id=sale.pk,

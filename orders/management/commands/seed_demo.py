@@ -573,10 +573,11 @@ def _allocation_demo(products, channels, retail, wholesale) -> int:
         ),
         place=True,
     )  # fmt: skip
+    line = sale.lines.get()
     allocation_move(
         order_id=sale.pk,
-        line_id=sale.lines.get().pk,
-        from_location_id=levels[(collected.pk, "ams-dc")].location_id,
+        line_id=line.pk,
+        from_location_id=line.allocations.get().location_id,  # wherever the rules reserved the two units
         to_location_id=levels[(collected.pk, "utr-counter")].location_id,
         quantity=2,
         actor=None,

@@ -19,10 +19,11 @@ from oms.admin_lists import KeysetListMixin
 from orders import hooks
 from orders.exceptions import OrderError
 
-from . import admin_sections
+from . import admin_finance, admin_sections  # noqa: F401  (admin_finance: reports, the access log list and section)
+from .access_log import document_pdf_response
 from .defaults import INVOICE_HTML
 from .forms import CancelForm, CreditForm, DraftForm, SendForm
-from .models import CustomerTerms, Invoice, InvoiceDocumentTemplate, PaymentTerms, PaymentTermsPortion
+from .models import CustomerTerms, DocumentAccess, Invoice, InvoiceDocumentTemplate, PaymentTerms, PaymentTermsPortion
 from .pdf import render_invoice, tax_summary
 from .selectors import (
     INVOICE_TABS,
@@ -34,7 +35,7 @@ from .selectors import (
 )
 from .services.credits import credited_units, invoice_credit
 from .services.drafts import invoice_update_draft
-from .services.issue import invoice_issue, invoice_pdf_store
+from .services.issue import invoice_issue
 from .services.lifecycle import invoice_cancel, invoice_send
 
 TONES = {"draft": "neutral", "issued": "info", "sent": "info", "partially_paid": "warning", "paid": "success",
@@ -203,12 +204,10 @@ class InvoiceAdmin(KeysetListMixin, ModelAdmin):
             raise Http404("No such invoice.")
         if not self.has_view_or_change_permission(request, invoice):
             raise PermissionDenied
-        if invoice.number:
-            data, name = invoice_pdf_store(invoice.pk), f"{invoice.number}.pdf"
-        else:
-            data, name = render_invoice(invoice), f"draft-{invoice.pk}.pdf"
-        response = HttpResponse(data, content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="{name}"'
+        if invoice.number:  # the issued document: its stored bytes, and the access goes into the log
+            return document_pdf_response(request, invoice, channel=DocumentAccess.Channel.ADMIN)
+        response = HttpResponse(render_invoice(invoice), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="draft-{invoice.pk}.pdf"'
         return response
 
     def action_view(self, request, pk, action):

@@ -11,7 +11,9 @@ class InvoicingConfig(AppConfig):
 
         from . import order_tab, registry
         from .demo import seed_invoices
+        from .demo_paylink import seed_paylink_demo
 
         registry.register()
         order_tab.register_tab()
         demo.register_step("invoicing", seed_invoices)
+        demo.register_step("invoicing.paylink", seed_paylink_demo)  # paid online, a deposit, overdue by age

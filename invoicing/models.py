@@ -466,3 +466,6 @@ class InvoiceDocumentTemplate(models.Model):
         error = html_template_error(self.body_html)
         if error:
             raise ValidationError({"body_html": error})
+
+
+from .models_finance import DocumentAccess, InvoiceReport  # noqa: E402,F401  (the pay-link side's models)

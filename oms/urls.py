@@ -10,5 +10,6 @@ urlpatterns = [
     path("api/shipments/<int:shipment_id>/events", shipment_events_view, name="shipment_events"),
     path("api/", include("orders.api_urls")),
     path("account/", include("storefront.urls")),
+    path("pay/", include("invoicing.paylink_urls")),
     path("", RedirectView.as_view(pattern_name="storefront:order_list", permanent=False)),
 ]

@@ -12,6 +12,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("orders/", views.order_list, name="order_list"),
     path("orders/<str:number>/", views.order_detail, name="order_detail"),
+    path("invoices/<str:number>.pdf", views.invoice_pdf, name="invoice_pdf"),
     path(
         "password-reset/",
         views.PasswordResetView.as_view(success_url=reverse_lazy("storefront:password_reset_done")),

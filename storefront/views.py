@@ -7,11 +7,14 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from fulfillment.selectors import shipments_for_customer
+from invoicing.access_log import document_pdf_response
+from invoicing.models import DocumentAccess
 from oms.models import ShopSettings
 from orders.models import Customer
 from orders.selectors.customer import order_get_for_customer, order_list_for_customer
 
 from .forms import CustomerLoginForm, CustomerPasswordResetForm
+from .invoices import invoice_get_for_customer, invoice_list_for_customer_order
 
 
 def customer_required(view):
@@ -42,9 +45,19 @@ def order_detail(request, customer, number):
     if detail is None:
         # Someone else's order, a draft or no order at all: the same 404 for each, so nothing leaks.
         return render(request, "storefront/order_not_found.html", status=404)
-    shipments = shipments_for_customer(detail.order)  # only after the 404 rules above found the customer's order
-    context = {"customer": customer, "detail": detail, "shipments": shipments}
+    # only after the 404 rules above found the customer's order
+    shipments = shipments_for_customer(detail.order)
+    invoices = invoice_list_for_customer_order(customer=customer, order=detail.order)
+    context = {"customer": customer, "detail": detail, "shipments": shipments, "invoices": invoices}
     return render(request, "storefront/order_detail.html", context)
+
+
+@customer_required
+def invoice_pdf(request, customer, number):
+    invoice = invoice_get_for_customer(customer=customer, number=number)
+    if invoice is None or not invoice.pdf:
+        return render(request, "storefront/invoice_not_found.html", status=404)
+    return document_pdf_response(request, invoice, channel=DocumentAccess.Channel.STOREFRONT)
 
 
 class LoginView(auth_views.LoginView):

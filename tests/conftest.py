@@ -70,6 +70,7 @@ DATA_MIGRATIONS = [
     ("orders.migrations.0009_payments_data", "grant_reverse_payment"),
     ("invoicing.migrations.0002_defaults_and_permissions", "create_defaults"),
     ("orders.migrations.0012_allocation_move", "grant_move_allocation"),
+    ("invoicing.migrations.0004_finance_permissions", "grant"),
 ]
 
 

@@ -227,6 +227,14 @@ OMS_OUTBOX_SWEEP_GRACE_SECONDS = float(os.environ.get("OMS_OUTBOX_SWEEP_GRACE_SE
 OMS_OUTBOX_SWEEP_INTERVAL_SECONDS = 60.0
 OMS_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("OMS_WEBHOOK_TIMEOUT_SECONDS", "10"))
 OMS_SITE_URL = os.environ.get("OMS_SITE_URL", "http://127.0.0.1:8000").rstrip("/")  # links in e-mails
+
+# --- Payments (invoicing.providers): the provider classes, the one the pay link uses, their options.
+# A real provider's keys come from the environment here (e.g. {"stripe": {"api_key": os.environ[...]}}),
+# never from the code. Pay links stay valid this many days after they were made.
+OMS_PAYMENT_PROVIDERS = env_list("OMS_PAYMENT_PROVIDERS", "invoicing.providers.local.LocalProvider")
+OMS_PAYMENT_PROVIDER = os.environ.get("OMS_PAYMENT_PROVIDER", "local")
+OMS_PAYMENT_PROVIDER_OPTIONS: dict[str, dict] = {}
+OMS_PAYLINK_MAX_AGE_DAYS = int(os.environ.get("OMS_PAYLINK_MAX_AGE_DAYS", "180"))
 CELERY_BEAT_SCHEDULE["notifications-outbox-sweep"] = {
     "task": "notifications.tasks.outbox_sweep_task",
     "schedule": OMS_OUTBOX_SWEEP_INTERVAL_SECONDS,

@@ -10,7 +10,8 @@ from .conftest import mark_split
 
 # Shop settings come from the shared cache (oms/config_cache.py), loaded there when the orders were placed.
 LIST_QUERIES = 8  # session, user, customer, page count, originals, their lines, splits, their lines
-DETAIL_QUERIES = 8  # session, user, customer, order, its lines, its split family, its shipments and their lines
+# session, user, customer, order, its lines, its split family, its shipments and their lines, its invoices
+DETAIL_QUERIES = 9
 
 
 def place_families(place_order, product, *, originals: int) -> None:

@@ -1,5 +1,8 @@
 """Invariant rules of invoicing: an invoice's amounts are the sums of its rows, its status is what they give,
-and the invoices agree with the order's payments (orders keeps the payment status; invoicing applies it)."""
+and the invoices agree with the order's payments (orders keeps the payment status; invoicing applies it).
+
+Comparisons of sums allow half a cent, as orders' rules do: SQLite adds decimal columns as floats (on
+PostgreSQL, with amounts in whole cents, the half cent changes no answer)."""
 
 from decimal import Decimal
 
@@ -8,7 +11,7 @@ from django.db.models.functions import Coalesce
 
 from catalog.invariants import listed
 from oms.invariants import rule
-from orders.invariants.totals import MONEY, differs
+from orders.invariants.totals import HALF_CENT, MONEY, differs
 from orders.models import Order
 
 from .models import Invoice, InvoiceLine, InvoicePayment
@@ -63,10 +66,11 @@ def status_follows_amounts() -> list[str]:
     debit = Invoice.objects.filter(kind=Invoice.Kind.DEBIT)
     wrong = (
         debit.filter(status=S.PAID).filter(
-            Q(amount_paid__lte=0, amount_credited__lte=0) | Q(total_gross__gt=F("amount_credited") + F("amount_paid"))
+            Q(amount_paid__lte=0, amount_credited__lte=0)
+            | Q(total_gross__gt=F("amount_credited") + F("amount_paid") + HALF_CENT)
         )
         | debit.filter(status=S.PARTIALLY_PAID).filter(
-            Q(amount_paid__lte=0) | Q(total_gross__lte=F("amount_credited") + F("amount_paid"))
+            Q(amount_paid__lte=0) | Q(total_gross__lte=F("amount_credited") + F("amount_paid") + HALF_CENT)
         )
         | debit.filter(status__in=[S.ISSUED, S.SENT, S.DRAFT, S.CANCELLED], amount_paid__gt=0)
     )
@@ -79,7 +83,7 @@ def payments_agree_with_invoices() -> list[str]:
     applied = _sum(InvoicePayment.objects, "order", "amount")
     own_open = Invoice.objects.filter(
         order=OuterRef("pk"), kind=Invoice.Kind.DEBIT, combined=False, status__in=Invoice.OPEN
-    ).filter(total_gross__gt=F("amount_paid") + F("amount_credited"))
+    ).filter(total_gross__gt=F("amount_paid") + F("amount_credited") + HALF_CENT)
     orders = (
         Order.objects.filter(Q(invoices__isnull=False))
         .distinct()
@@ -88,8 +92,8 @@ def payments_agree_with_invoices() -> list[str]:
             open_invoices=Subquery(own_open.values("order").annotate(n=Sum("total_gross")).values("n")[:1]),
         )
         .filter(
-            Q(applied__gt=Coalesce(F("amount_paid"), ZERO)) & Q(applied__gt=0)
-            | Q(applied__lt=F("amount_paid"), open_invoices__isnull=False)
+            Q(applied__gt=Coalesce(F("amount_paid"), ZERO) + HALF_CENT) & Q(applied__gt=0)
+            | Q(applied__lt=F("amount_paid") - HALF_CENT, open_invoices__isnull=False)
         )
         .order_by("pk")
         .values_list("number", "amount_paid", "applied")

@@ -37,7 +37,7 @@ def shipment_of(order, line, location, quantity, *, suffix="S1", released=False,
     if picked:
         pick_list = PickList.objects.create(number=f"P-{shipment.pk}", location=location)
         pick = PickListLine.objects.create(
-            pick_list=pick_list, shipment_line=shipment_line, product=line.product, quantity=quantity
+            pick_list=pick_list, shipment=shipment, shipment_line=shipment_line, product=line.product, quantity=quantity
         )
         PickListLine.objects.filter(pk=pick.pk).update(status=PickListLine.Status.PICKED, quantity_picked=quantity)
     return shipment

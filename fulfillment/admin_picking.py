@@ -117,7 +117,9 @@ class PickListAdmin(KeysetListMixin, ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        pick_list = next(iter(documents.pick_lists_for_print([int(object_id)] if object_id.isdigit() else [])), None)
+        # an id of digits within a bigint's 18 (longer ones overflow the database's integer, an odd URL is a 404)
+        ids = [int(object_id)] if object_id.isdigit() and len(object_id) <= 18 else []
+        pick_list = next(iter(documents.pick_lists_for_print(ids)), None)
         if pick_list is None:
             raise Http404("No such pick list.")
         context = {

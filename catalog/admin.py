@@ -8,7 +8,7 @@ from django.urls import path
 from unfold.admin import ModelAdmin, TabularInline
 
 from oms import navigation
-from oms.admin_lists import KeysetListMixin
+from oms.admin_lists import KeysetListMixin, ReadOnlyAdminMixin
 
 from . import services
 from .exceptions import CatalogError
@@ -121,7 +121,7 @@ class StockLevelAdmin(ModelAdmin):
 
 
 @admin.register(LowStockLevel)
-class LowStockLevelAdmin(ModelAdmin):
+class LowStockLevelAdmin(ReadOnlyAdminMixin, ModelAdmin):
     """Levels whose sellable quantity is below their reorder point."""
 
     list_display = ("product", "location", "on_hand", "allocated", "quarantined", "sellable_units", "reorder_point")
@@ -140,15 +140,6 @@ class LowStockLevelAdmin(ModelAdmin):
     @admin.display(description="sellable", ordering="sellable_units")
     def sellable_units(self, obj):
         return obj.sellable_units
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(StockMovement)

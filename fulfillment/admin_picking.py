@@ -16,7 +16,7 @@ from unfold.admin import ModelAdmin
 
 from catalog.models import StockLocation
 from oms import navigation
-from oms.admin_lists import KeysetListMixin, capped_counts
+from oms.admin_lists import KeysetListMixin, ReadOnlyAdminMixin, capped_counts
 from orders import hooks
 from orders.admin_pages import OrderPage, register
 from orders.admin_pages.rendering import render_order_page
@@ -57,7 +57,7 @@ def _selected_ids(request, name: str) -> list[int]:
 
 
 @admin.register(PickList)
-class PickListAdmin(KeysetListMixin, ModelAdmin):
+class PickListAdmin(ReadOnlyAdminMixin, KeysetListMixin, ModelAdmin):
     """Pick lists, newest first, with Open / Done tabs; each opens on its lines with Picked / Short."""
 
     list_display = ("number", "location", "badge", "created_at", "created_by")
@@ -71,15 +71,6 @@ class PickListAdmin(KeysetListMixin, ModelAdmin):
     @admin.display(description="status")
     def badge(self, obj):
         return status_badge(obj)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def changelist_view(self, request, extra_context=None):
         base = PickList.objects.all()

@@ -17,7 +17,7 @@ from django.utils import timezone
 from unfold.admin import ModelAdmin
 
 from oms import navigation
-from oms.admin_lists import KeysetListMixin
+from oms.admin_lists import KeysetListMixin, ReadOnlyAdminMixin
 
 from . import admin_sections
 from .access_log import access_log_section_html
@@ -42,21 +42,8 @@ def _next_month(day: date) -> date:
     return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
 
 
-class _ReadOnly:
-    """Nothing here is added, changed or deleted from the admin: reports are computed, access rows appended."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(InvoiceReport)
-class InvoiceReportAdmin(_ReadOnly, ModelAdmin):
+class InvoiceReportAdmin(ReadOnlyAdminMixin, ModelAdmin):
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("invoicing.view_invoicereport")
 
@@ -101,7 +88,7 @@ class InvoiceReportAdmin(_ReadOnly, ModelAdmin):
 
 
 @admin.register(DocumentAccess)
-class DocumentAccessAdmin(_ReadOnly, KeysetListMixin, ModelAdmin):
+class DocumentAccessAdmin(ReadOnlyAdminMixin, KeysetListMixin, ModelAdmin):
     list_display = ("created_at", "invoice", "channel", "user", "ip_address", "user_agent")
     list_filter = ("channel",)
     list_select_related = ("invoice", "user")

@@ -31,6 +31,20 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
 
+class ReadOnlyAdminMixin:
+    """An admin whose rows are never added, changed or deleted by hand (ledgers, logs, computed reports, rows
+    that only services write): put it before ModelAdmin."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class CappedCount(int):
     """A count read with a LIMIT: the true number, or cap + 1 meaning "more than cap".
 

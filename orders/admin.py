@@ -12,7 +12,7 @@ from unfold.widgets import UnfoldAdminSelectWidget
 
 from catalog.models import TaxRate
 from oms import navigation
-from oms.admin_lists import KeysetListMixin
+from oms.admin_lists import KeysetListMixin, ReadOnlyAdminMixin
 from oms.money import ZERO
 
 from . import admin_pages
@@ -397,22 +397,13 @@ class ChannelAdmin(ModelAdmin):
 
 
 @admin.register(OrderPayment)
-class OrderPaymentAdmin(ModelAdmin):
+class OrderPaymentAdmin(ReadOnlyAdminMixin, ModelAdmin):
     """Payments as recorded; new ones come from the order's "Record payment" button, reversals from its Payments tab."""
 
     list_display = ("paid_on", "order", "kind", "amount", "method", "reference", "reason", "actor", "created_at")
     list_filter = ("kind", "method", "paid_on")
     list_select_related = ("order", "actor")
     search_fields = ("order__number", "reference")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 navigation.entry("Orders", "Orders", icon="shopping_cart", model="orders.Order", position=10)

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "orders",
     "fulfillment",
     "invoicing",
+    "returns",
     "storefront",
 ]
 

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class ReturnsConfig(AppConfig):
+    """Return requests, returns, reasons, refunds and refund batches: the top business app (above
+    fulfilment and invoicing). It fills the order core's guard and hook registries, order tabs and demo
+    steps from `ready()`, like the apps below it."""
+
+    name = "returns"
+    verbose_name = "Returns and refunds"
+
+    def ready(self) -> None:
+        # Each part registers its own order tabs, hooks and demo steps here (returns, then refunds).
+        pass

@@ -1,0 +1,1 @@
+"""Refunds and refund batches (see returns.models)."""

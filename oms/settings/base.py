@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "fulfillment",
     "invoicing",
     "returns",
+    "reports",
     "storefront",
 ]
 

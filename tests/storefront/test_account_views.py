@@ -98,6 +98,7 @@ def test_order_page_shows_lines_totals_addresses_and_balance_due(
     assert "Balance due" in html and "EUR 28.50" in html
     assert shipment.number in html and f"1 × {stocked.name}" in html and "Shipped" in html
     assert "Main street 1" in html and "1000 AA Amsterdam" in html
+    assert "<br>Netherlands</address>" in html  # the country's name, not its code
     assert "Partly shipped, payment due" in html
     assert "Updated" not in html
 

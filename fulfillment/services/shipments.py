@@ -315,9 +315,17 @@ def shipment_cancel(*, shipment_id: int, reason: str = "", actor=None, source: s
 
 
 @transaction.atomic
-def shipment_deliver(*, shipment_id: int, actor=None, source: str = Source.ADMIN) -> Shipment:
-    """Record that a shipped shipment arrived. Lock: `order_lock(operation="fulfil")`. Refuses unless shipped."""
+def shipment_deliver(
+    *, shipment_id: int, actor=None, source: str = Source.ADMIN, repeat_ok: bool = False
+) -> Shipment:
+    """Record that a shipped shipment arrived. Lock: `order_lock(operation="fulfil")`. Refuses unless shipped.
+
+    `repeat_ok` (the warehouse API): a shipment already delivered is answered as it is, unchanged, since a
+    warehouse may report one delivery twice under two event ids; the check is made under the lock.
+    """
     locked, shipment = _locked_shipment(shipment_id, operation="fulfil", actor=actor, action="deliver")
+    if repeat_ok and shipment.status == Shipment.Status.DELIVERED:
+        return shipment
     _refuse_unless(shipment, Shipment.Status.SHIPPED, doing="marked delivered")
     shipment.deliver()
     shipment.save()

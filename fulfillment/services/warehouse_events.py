@@ -17,10 +17,9 @@ from django.utils import timezone
 from orders.exceptions import IdempotencyConflict
 from orders.models import OrderEvent
 
-from ..exceptions import ShipmentError
 from ..models import Shipment, WarehouseConnection, WarehouseEvent
 from .handoff import shipment_recall_answer, shipment_warehouse_update
-from .shipments import shipment_ship
+from .shipments import shipment_deliver, shipment_ship
 
 Source = OrderEvent.Source
 Type = WarehouseEvent.Type
@@ -78,8 +77,9 @@ def _apply(shipment: Shipment, event: dict) -> Shipment:
 
 
 def _deliver(shipment: Shipment) -> None:
-    # Delivery is the shipment lifecycle's service (fulfillment.services.shipments), still to come.
-    raise ShipmentError(f"Shipment {shipment.number}: delivery cannot be recorded yet.")
+    # Shipped -> delivered through the lifecycle service (refused unless shipped: 409 naming the status). A
+    # second "delivered" under a new event id changes nothing. The order has no delivered state: it stays shipped.
+    shipment_deliver(shipment_id=shipment.pk, source=Source.API, repeat_ok=True)
 
 
 @transaction.atomic

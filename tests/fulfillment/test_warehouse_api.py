@@ -71,6 +71,46 @@ def test_shipped_ships_the_shipment_once_and_a_repeat_answers_the_first_answer(c
     assert shipped.source == "api" and shipped.actor is None
 
 
+DELIVERED = {"event_id": "dlv-1", "type": "delivered", "occurred_at": "2026-12-01T09:30:00Z"}
+
+
+def test_delivered_after_shipped_delivers_the_shipment_and_the_order_stays_shipped(connection, shipment, mug_order):
+    assert post(shipment.pk, SHIPPED).status_code == 200
+    # when
+    response = post(shipment.pk, DELIVERED)
+    # then
+    assert response.status_code == 200, response.content
+    assert response.json()["shipment"]["status"] == "delivered"
+    shipment.refresh_from_db()
+    mug_order.refresh_from_db()
+    assert shipment.status == Shipment.Status.DELIVERED and shipment.delivered_at is not None
+    assert mug_order.fulfillment_status == "fulfilled"  # the order has no delivered state
+    delivered = mug_order.events.get(type="shipment_delivered")
+    assert delivered.source == "api" and delivered.actor is None
+
+
+def test_delivered_before_shipped_is_a_409_naming_why_and_changes_nothing(connection, shipment):
+    before = state()
+    response = post(shipment.pk, DELIVERED)
+    assert response.status_code == 409 and response["Content-Type"] == "application/json"
+    assert response.json()["message"] == f"Shipment {shipment.number} is not shipped; it cannot be marked delivered."
+    assert state() == before
+
+
+def test_delivered_repeated_is_idempotent_under_the_same_or_a_new_event_id(connection, shipment, mug_order):
+    post(shipment.pk, SHIPPED)
+    first = post(shipment.pk, DELIVERED)
+    delivered_at = Shipment.objects.get(pk=shipment.pk).delivered_at
+    # when: the same event again, then the same delivery under another event id
+    again = post(shipment.pk, DELIVERED)
+    other_id = post(shipment.pk, {**DELIVERED, "event_id": "dlv-2"})
+    # then
+    assert (again.status_code, again.json(), again["Idempotent-Replayed"]) == (200, first.json(), "true")
+    assert other_id.status_code == 200 and other_id.json()["shipment"] == first.json()["shipment"]
+    assert Shipment.objects.get(pk=shipment.pk).delivered_at == delivered_at
+    assert mug_order.events.filter(type="shipment_delivered").count() == 1
+
+
 def test_the_same_event_id_with_another_body_is_a_conflict(connection, shipment):
     post(shipment.pk, SHIPPED)
     before = state()

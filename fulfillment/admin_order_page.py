@@ -31,7 +31,8 @@ def shipments_tab(request, order, model_admin):
         return redirect("admin:orders_order_page", order.pk, SLUG)
     shipments = selectors.order_shipments_for_staff(order)
     for shipment in shipments:
-        shipment.badges = selectors.shipment_badges(shipment)
+        # The hand-off state has its own "Warehouse" fact on this tab (badge, last event), not a second badge.
+        shipment.badges = [b for b in selectors.shipment_badges(shipment) if b["key"] != "handoff"]
     context = {"shipments": shipments, "may_prepare": may_prepare and selectors.has_units_to_prepare(order)}
     return render_order_page(request, order, model_admin, slug=SLUG, title="Shipments",
                              template="admin/fulfillment/order_shipments.html", context=context)  # fmt: skip

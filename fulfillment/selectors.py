@@ -2,13 +2,13 @@
 
 import re
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 
 from oms.admin_lists import CappedCount, capped_counts
 from orders.models import Allocation, Order
 
 from .admin_sections import list_tabs
-from .models import Shipment, ShipmentHold, ShipmentLine
+from .models import Shipment, ShipmentHold, ShipmentLine, WarehouseEvent
 
 S = Shipment.Status
 
@@ -90,14 +90,41 @@ def shipment_badges(shipment: Shipment) -> list[dict]:
 
 
 def order_shipments_for_staff(order) -> list[Shipment]:
-    """The order's shipments, oldest first, with their lines and locations (three queries)."""
+    """The order's shipments, oldest first, with their lines and locations (three queries), each annotated
+    with its last warehouse event (`last_event_at`, `last_event_type`) in the same query as the shipment."""
     lines = ShipmentLine.objects.select_related("order_line").order_by("order_line__position", "id")
-    return list(
+    last = WarehouseEvent.objects.filter(shipment=OuterRef("pk")).order_by("-received_at", "-id")
+    shipments = list(
         order.shipments.select_related("location")
         .prefetch_related(Prefetch("lines", queryset=lines))
-        .annotate(on_hold=active_holds())
+        .annotate(
+            on_hold=active_holds(),
+            last_event_at=Subquery(last.values("received_at")[:1]),
+            last_event_type=Subquery(last.values("type")[:1]),
+        )
         .order_by("created_at", "id")
     )
+    for shipment in shipments:
+        shipment.warehouse = warehouse_state(shipment)
+    return shipments
+
+
+EVENT_LABELS = dict(WarehouseEvent.Type.choices)
+
+
+def warehouse_state(shipment: Shipment) -> dict:
+    """The hand-off as the order desk sees it: a badge (hand-off status), what the warehouse last said, and
+    its last event's kind and time (annotated by `order_shipments_for_staff`; none before any event)."""
+    state = shipment.handoff_status
+    last_type = getattr(shipment, "last_event_type", None)
+    return {
+        "label": shipment.get_handoff_status_display(),
+        "tone": TONES.get(state, "neutral"),
+        "says": shipment.warehouse_status,
+        "last_event": EVENT_LABELS.get(last_type, last_type or ""),
+        "last_event_at": getattr(shipment, "last_event_at", None),
+        "shown": state != Shipment.Handoff.NOT_RELEASED or bool(last_type),
+    }
 
 
 def has_units_to_prepare(order) -> bool:

@@ -288,3 +288,40 @@ def test_the_order_tab_and_the_shipment_page_read_a_constant_number_of_queries(
 QUERIES_TAB = 10  # (+ what is left to prepare: reservations, lines without stock, pending units)
 # session, user, permissions, the shipment with order, customer, location and holds, its lines (sections add theirs)
 QUERIES_PAGE = 13  # + the Holds and Warehouse hand-off sections (fulfillment.admin_holds), + pick's section
+
+
+def test_the_order_tab_shows_each_shipments_warehouse_state_in_a_constant_number_of_queries(
+    client, warehouse, place_order, product, location, second_location, tax_rate, allocation_by_priority,
+    django_assert_num_queries,
+):  # fmt: skip
+    from django.utils import timezone
+
+    from fulfillment.models import WarehouseConnection, WarehouseEvent
+    from fulfillment.services.handoff import shipment_release
+    from fulfillment.services.warehouse_events import warehouse_event_receive
+
+    other = factories.ProductFactory(sku="OTHER", tax_rate=tax_rate)
+    factories.stock(product, location, 2)
+    factories.stock(other, second_location, 4)
+    order = place_order([(product, 1), (other, 1)])
+    first, second = shipments_create(order_id=order.pk)
+    client.force_login(warehouse)
+    page = client.get(_tab(order)).content.decode()
+    assert "warehouse-state" not in page  # neither released nor reported on: no Warehouse fact
+    wms = WarehouseConnection.objects.create(name="WMS")
+    for shipment in (first, second):
+        shipment_release(shipment_id=shipment.pk, actor=warehouse)
+    for event_id, kind, text in [("e1", "status", "Picking"), ("e2", "status", "Packed"), ("e3", "tracking", "")]:
+        event = {"event_id": event_id, "type": kind, "status_text": text, "carrier": "DHL" if not text else ""}
+        warehouse_event_receive(connection=wms, shipment=first, event=event)
+    last = WarehouseEvent.objects.get(event_id="e3")
+    stamp = timezone.localtime(last.received_at).strftime("%-d %b %Y, %H:%M")
+    # when
+    with django_assert_num_queries(QUERIES_TAB):
+        page = client.get(_tab(order)).content.decode()
+    # then: the first reported Packed, then tracking; the second is released and silent
+    cards = {s.number: page.split(f'id="shipment-{s.number}"')[1].split("</section>")[0] for s in (first, second)}
+    assert "Released to warehouse" in cards[first.number] and ">Packed</strong>" in cards[first.number]
+    assert f"last event: tracking, {stamp}" in cards[first.number]
+    assert "Released to warehouse" in cards[second.number] and "last event" not in cards[second.number]
+    assert cards[first.number].count("Released to warehouse") == 1  # no second hand-off badge in the header

@@ -109,6 +109,27 @@ DEFAULTS = {
         "We have received your return for order {{ order_number }}.",
         False,
     ),
+    # "return accepted" and "return declined" add request (number, reason, label_url; decline_reason).
+    "return_accepted": {
+        "subject": "Your return {{ request.number }} for order {{ order_number }} is accepted",
+        "body_text": "Dear {{ customer_name }},\n\nWe have accepted your return request {{ request.number }} for order "
+        "{{ order_number }}.\nPrint the return label, stick it on the parcel and send it to us:\n\n"
+        "{{ request.label_url }}\n" + _NOTE_TEXT + _SIGN_TEXT,
+        "body_html": "<p>Dear {{ customer_name }},</p><p>We have accepted your return request {{ request.number }} for "
+        "order {{ order_number }}. Print the return label, stick it on the parcel and send it to us.</p>"
+        '<p><a href="{{ request.label_url }}">Print the return label</a></p>' + _NOTE_HTML + _SIGN_HTML,
+    },
+    "return_declined": {
+        "subject": "Your return request {{ request.number }} for order {{ order_number }}",
+        "body_text": "Dear {{ customer_name }},\n\nWe are sorry: we cannot accept your return request "
+        "{{ request.number }} for order {{ order_number }}.\nReason: {{ request.decline_reason }}\n"
+        + _NOTE_TEXT
+        + _SIGN_TEXT,
+        "body_html": "<p>Dear {{ customer_name }},</p><p>We are sorry: we cannot accept your return request "
+        "{{ request.number }} for order {{ order_number }}.</p><p>Reason: {{ request.decline_reason }}</p>"
+        + _NOTE_HTML
+        + _SIGN_HTML,
+    },
     "refund_paid": _kind(
         "Refund for order {{ order_number }}", "We have refunded money for your order {{ order_number }}.", False
     ),

@@ -25,6 +25,8 @@ class EmailKind(models.TextChoices):
     PAYMENT_RECEIVED = "payment_received", "Payment received"
     SHIPMENT_SENT = "shipment_sent", "Shipment sent"
     RETURN_RECEIVED = "return_received", "Return received"
+    RETURN_ACCEPTED = "return_accepted", "Return request accepted (label to print)"
+    RETURN_DECLINED = "return_declined", "Return request declined"
     REFUND_PAID = "refund_paid", "Refund paid"
     FREE_TEXT = "free_text", "Free text"
     PASSWORD_RESET = "password_reset", "Password reset link"

@@ -191,3 +191,47 @@ def stock_adjust(*, product: Product, location: StockLocation, quantity: int, re
             f"{product.sku} @ {location.name}: only {level.sellable} sellable units can be adjusted away."
         )
     return _apply(level, kind=Kind.ADJUSTMENT, on_hand=quantity, reason=reason, actor=actor)
+
+
+def stock_return(
+    *, level: StockLevel, quantity: int, quarantine: bool = False, reason: str, reference: str, actor=None
+) -> StockMovement:
+    """Returned units come back into a locked level: on hand goes up, and with `quarantine` the units are
+    held as quarantined (counted on hand, never sellable) until released or written off."""
+    if not 0 < quantity <= STOCK_CHANGE_MAX:
+        raise InvalidStockChange(f"Quantity: take back 1 to {STOCK_CHANGE_MAX} units at a time.")
+    held = quantity if quarantine else 0
+    return _apply(
+        level, kind=Kind.RETURN, on_hand=quantity, quarantined=held, reason=reason, reference=reference, actor=actor
+    )
+
+
+def stock_quarantine_release(*, level: StockLevel, quantity: int, reason: str, reference: str, actor=None):
+    """Quarantined units at a locked level become sellable (they were on hand all along)."""
+    if quantity <= 0 or quantity > level.quarantined:
+        raise InvalidStockChange(f"{level}: cannot release {quantity} of {level.quarantined} quarantined.")
+    return _apply(level, kind=Kind.QUARANTINE, quarantined=-quantity, reason=reason, reference=reference, actor=actor)
+
+
+def stock_write_off(
+    *, level: StockLevel, quantity: int, from_quarantine: bool = False, reason: str, reference: str, actor=None
+) -> StockMovement:
+    """Units at a locked level are written off (damaged): on hand goes down, and out of quarantine with
+    `from_quarantine`; sellable units are never written off by this path (stock_adjust does that)."""
+    held = level.quarantined if from_quarantine else level.on_hand - level.allocated - level.quarantined
+    if quantity <= 0 or quantity > held:
+        raise InvalidStockChange(f"{level}: cannot write off {quantity} of {held} units.")
+    released = -quantity if from_quarantine else 0
+    return _apply(
+        level, kind=Kind.ADJUSTMENT, on_hand=-quantity, quarantined=released, reason=reason, reference=reference,
+        actor=actor,
+    )  # fmt: skip
+
+
+def stock_return_missing(*, level: StockLevel, quantity: int, reason: str, reference: str, actor=None):
+    """Returned units that never arrived: a RETURN movement that changes nothing, so the ledger records them."""
+    if not 0 < quantity <= STOCK_CHANGE_MAX:
+        raise InvalidStockChange(f"Quantity: record 1 to {STOCK_CHANGE_MAX} missing units at a time.")
+    return _apply(
+        level, kind=Kind.RETURN, reason=f"{quantity} missing: {reason}"[:200], reference=reference, actor=actor
+    )

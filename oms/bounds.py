@@ -148,3 +148,8 @@ INVOICE_TOTAL_MAX = ORDER_TOTAL_MAX  # one invoice: an order, or a split family 
 PAYMENT_DAYS_VALIDATORS = [MinValueValidator(0), MaxValueValidator(PAYMENT_DAYS_MAX)]
 PERCENT_VALIDATORS = [MinValueValidator(ZERO), MaxValueValidator(PERCENT_MAX)]
 INVOICE_AMOUNT_VALIDATORS = [MinValueValidator(ZERO), MaxValueValidator(INVOICE_TOTAL_MAX)]
+
+# --- returns -------------------------------------------------------------------------------------------------
+RETURN_COMMENT_MAX = 2000  # a customer's comment on a return request, a staff note on a return
+RETURN_CORRECTION_MAX = INVOICE_TOTAL_MAX  # a return's correction of the suggested credit, either way
+RETURN_CORRECTION_VALIDATORS = [MinValueValidator(-RETURN_CORRECTION_MAX), MaxValueValidator(RETURN_CORRECTION_MAX)]

@@ -59,7 +59,9 @@ OPERATIONS: dict[str, tuple[str, str]] = {
     "allocation_move": ("orders.move_allocation", "move allocations to another location"),
     "address_change": ("orders.change_order", "change order addresses"),
     "invoice": ("invoicing.add_invoice", "invoice orders"),
-    "return": ("orders.change_order", "register returns"),
+    "return": ("returns.process_return", "process returns"),
+    # A customer announces a return from the storefront (staff with the returns perm may do it for them).
+    "return_request": ("returns.process_return", "register return requests"),
     "refund": ("orders.record_payment", "refund orders"),
     "memo": ("orders.add_memo", "add memos"),
     "email": ("orders.email_customer", "e-mail customers"),

@@ -11,4 +11,9 @@ class ReturnsConfig(AppConfig):
 
     def ready(self) -> None:
         # Each part registers its own order tabs, hooks and demo steps here (returns, then refunds).
-        pass
+        self._ready_returns()
+
+    def _ready_returns(self) -> None:
+        from . import events, registry  # noqa: F401  (events registers its event types on import)
+
+        registry.register()

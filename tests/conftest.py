@@ -71,6 +71,7 @@ DATA_MIGRATIONS = [
     ("invoicing.migrations.0002_defaults_and_permissions", "create_defaults"),
     ("orders.migrations.0012_allocation_move", "grant_move_allocation"),
     ("invoicing.migrations.0004_finance_permissions", "grant"),
+    ("returns.migrations.0002_reasons_and_permissions", "create_defaults"),
 ]
 
 

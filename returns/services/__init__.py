@@ -1,0 +1,1 @@
+"""Return services: requests (customer), returns (staff), their credit, quarantine (see each module)."""

@@ -90,3 +90,29 @@ def return_label_html(data: LabelData) -> str:
 def return_label_pdf(data: LabelData) -> bytes:
     """One A4 page with the cut-out A6 label."""
     return render_pdf(return_label_html(data), stylesheets=STYLESHEETS)
+
+
+def label_data_for_request(request, shop=None) -> LabelData:
+    """What the label of an accepted return request prints: the shop's name and address (ShopSettings),
+    the order's shipping address as the sender. Reads the request's order and lines (select them with it)."""
+    from oms.models import ShopSettings
+
+    shop = shop or ShopSettings.load()
+    order = request.order
+    city = " ".join(part for part in (order.shipping_postal_code, order.shipping_city) if part)
+    return LabelData(
+        return_number=request.number,
+        order_number=order.number or "",
+        shop_name=shop.name,
+        shop_address=shop.address.splitlines(),
+        customer_name=order.shipping_name or order.customer.name,
+        customer_address=[order.shipping_company, order.shipping_street, city, _country(order.shipping_country)],
+        issued_on=(request.decided_at or request.created_at).date(),
+        units=sum(line.quantity for line in request.lines.all()),
+    )
+
+
+def _country(code: str) -> str:
+    from django_countries import countries
+
+    return countries.name(code) or code if code else ""

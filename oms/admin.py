@@ -1,7 +1,10 @@
+from functools import partial
+
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
+from django.utils.functional import SimpleLazyObject
 from django_celery_beat import admin as beat_admin
 from django_celery_beat.models import ClockedSchedule, CrontabSchedule, IntervalSchedule, PeriodicTask, SolarSchedule
 from simple_history.admin import SimpleHistoryAdmin
@@ -40,6 +43,17 @@ def _index_or_landing(request, extra_context=None):
 
 
 admin.site.index = _index_or_landing
+_site_get_app_list = admin.site.get_app_list
+
+
+def _app_list_when_read(request, app_label=None):
+    """Django's `each_context` builds the whole app list (every ModelAdmin's permissions, a query for the shop
+    settings' add permission) for every admin page, but only the index and the app pages read it: our
+    sidebar is `oms.navigation`. Built on first read, so a list or order page pays nothing for it."""
+    return SimpleLazyObject(partial(_site_get_app_list, request, app_label))
+
+
+admin.site.get_app_list = _app_list_when_read
 
 
 @admin.register(User)

@@ -14,6 +14,7 @@ class ReturnsConfig(AppConfig):
         self._ready_returns()
 
     def _ready_returns(self) -> None:
-        from . import events, registry  # noqa: F401  (events registers its event types on import)
+        from . import admin_order, events, registry  # noqa: F401  (events registers its event types on import)
 
         registry.register()
+        admin_order.register_pages()

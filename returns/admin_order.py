@@ -71,8 +71,8 @@ def _rows(order, post, prefill: dict[int, int], default_reason, default_location
         if post is not None:
             typed = {key: post.get(f"{key}_{pk}", "") for key in ("qty", "reason", "disposition", "location")}
         else:
-            typed = {"qty": str(prefill.get(pk, 0)), "reason": default_reason, "disposition": ReturnLine.Disposition.RESTOCK,
-                     "location": default_location}  # fmt: skip
+            typed = {"qty": str(prefill.get(pk, 0)), "reason": default_reason,
+                     "disposition": ReturnLine.Disposition.RESTOCK, "location": default_location}  # fmt: skip
         rows.append({"units": units, "typed": typed})
     return rows
 

@@ -24,6 +24,7 @@ from .access_log import document_pdf_response
 from .defaults import INVOICE_HTML
 from .forms import CancelForm, CreditForm, DraftForm, SendForm
 from .models import CustomerTerms, DocumentAccess, Invoice, InvoiceDocumentTemplate, PaymentTerms, PaymentTermsPortion
+from .paylink import paylink_facts
 from .pdf import render_invoice, tax_summary
 from .selectors import (
     INVOICE_TABS,
@@ -72,7 +73,7 @@ class InvoiceTabFilter(admin.SimpleListFilter):
 @admin.register(Invoice)
 class InvoiceAdmin(KeysetListMixin, ModelAdmin):
     list_display = ("number_display", "kind", "order_link", "customer_name", "status_display", "issue_date",
-                    "due_date", "total_display", "balance_display")  # fmt: skip
+                    "due_display", "total_display", "balance_display")  # fmt: skip
     list_filter = (InvoiceTabFilter, "kind")
     search_fields = ("number",)
     search_help_text = "Invoice number (INV-2026-000123, or its start) or order number."
@@ -103,6 +104,11 @@ class InvoiceAdmin(KeysetListMixin, ModelAdmin):
     @admin.display(description="status")
     def status_display(self, obj):
         return status_badge(obj)
+
+    @admin.display(description="due")
+    def due_display(self, obj):
+        # An issued invoice is due on its next due date (a schedule's first unpaid instalment), as overdue reads it.
+        return (obj.next_due_date if obj.number else obj.due_date) or ""
 
     @admin.display(description="total")
     def total_display(self, obj):
@@ -193,6 +199,7 @@ class InvoiceAdmin(KeysetListMixin, ModelAdmin):
             "title": str(invoice), "badge": status_badge(invoice), "lines": lines, "tax_summary": tax_summary(lines),
             "buttons": self._buttons(request, invoice), "draft_form": draft_form, "action_form": action_form,
             "action": action, "sections": sections,
+            "schedule": paylink_facts(invoice).instalments if invoice.number else [],
             "pdf_url": reverse("admin:invoicing_invoice_pdf", args=[invoice.pk]),
         }  # fmt: skip
         return TemplateResponse(request, "admin/invoicing/invoice/detail.html", context, status=status)

@@ -178,6 +178,13 @@ class Invoice(FSMModelMixin, models.Model):
     terms_text = models.CharField(max_length=200, blank=True, editable=False, help_text="The terms as issued.")
     issue_date = models.DateField(null=True, blank=True, editable=False)
     due_date = models.DateField(null=True, blank=True, help_text="Set from the terms; a draft may change it.")
+    next_due_date = models.DateField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the open balance is next due: the due date, or with a schedule of portions the first "
+        "instalment not yet paid or credited. Overdue, the ageing report and the due date shown read it.",
+    )
     discount_percent = percent_field(editable=False)
     discount_until = models.DateField(null=True, blank=True, editable=False)
     note = models.TextField(blank=True, validators=MULTI_LINE_TEXT, help_text="Printed on the invoice.")
@@ -211,7 +218,7 @@ class Invoice(FSMModelMixin, models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["created_at", "id"], name="invoice_list_idx"),
-            models.Index(fields=["status", "due_date"], name="invoice_status_due_idx"),
+            models.Index(fields=["status", "next_due_date"], name="invoice_status_next_due_idx"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["series", "year", "sequence"], name="invoice_number_unique_in_series"),
@@ -258,6 +265,7 @@ class Invoice(FSMModelMixin, models.Model):
             "status",
             "amount_paid",
             "amount_credited",
+            "next_due_date",
             "paid_at",
             "sent_at",
             "cancelled_at",
@@ -293,12 +301,23 @@ class Invoice(FSMModelMixin, models.Model):
 
     @property
     def is_overdue(self) -> bool:
+        """Open, with money owed, and its next due date (the first unpaid instalment's) before today."""
         return (
             self.status in self.OPEN
-            and self.due_date is not None
-            and self.due_date < timezone.localdate()
+            and self.next_due_date is not None
+            and self.next_due_date < timezone.localdate()
             and self.balance > 0
         )
+
+    def first_open_due(self, instalments) -> date | None:
+        """The due date of the first instalment not covered by what is paid and credited (the earliest ones are
+        covered first, as the pay page shows them); without a schedule, or all covered: the due date."""
+        settled = self.amount_paid + self.amount_credited
+        for row in sorted(instalments, key=lambda row: (row.due_date, row.position, row.pk or 0)):
+            if settled < row.amount:
+                return row.due_date
+            settled -= row.amount
+        return self.due_date
 
     def formatted_number(self, year: int, sequence: int) -> str:
         return f"{self.series}-{year}-{sequence:06d}"

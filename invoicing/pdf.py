@@ -56,7 +56,8 @@ def invoice_document_context(invoice: Invoice, *, lines=None, orders=None) -> di
             "is_credit": invoice.is_credit,
             "number": invoice.number or "DRAFT",
             "issue_date": str(invoice.issue_date or ""),
-            "due_date": str(invoice.due_date or ""),
+            # Issued: when the open balance is next due (a schedule's first unpaid instalment); a draft: its date.
+            "due_date": str((invoice.next_due_date if invoice.number else invoice.due_date) or ""),
             "terms": invoice.terms_text or (str(invoice.terms) if invoice.terms else ""),
             "credit_for": invoice.credit_for.number if invoice.credit_for_id else "",
             "orders": ", ".join(order_numbers),

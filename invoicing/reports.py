@@ -4,7 +4,8 @@ Each report returns a `Report`: column titles, rows (tuples of plain values, rea
 file) and totals per currency. The amounts are Decimal; nothing is summed in Python. A debit invoice's
 open balance is `total_gross − amount_paid − amount_credited` (the same rule as `Invoice.balance`),
 computed in SQL so that filtering and summing happen there. Overdue age is counted in whole days from
-the due date to `today` (the shop's local date), in buckets 0-30, 31-60, 61-90 and 90+ days.
+the next due date (`Invoice.next_due_date`: with a schedule, the first unpaid instalment's) to `today` (the
+shop's local date), in buckets 0-30, 31-60, 61-90 and 90+ days.
 """
 
 import csv
@@ -92,14 +93,14 @@ def _open_invoices() -> QuerySet[Invoice]:
 
 def report_outstanding() -> Report:
     """Every issued invoice with money still owed on it, oldest due date first."""
-    invoices = _open_invoices().select_related("order").order_by(F("due_date").asc(nulls_last=True), "number")
+    invoices = _open_invoices().select_related("order").order_by(F("next_due_date").asc(nulls_last=True), "number")
     report = Report(
         "Invoices outstanding",
         ["Invoice", "Order", "Customer", "Issued", "Due", "Currency", "Total", "Paid", "Credited", "Balance"],
     )
     for inv in invoices:
         report.rows.append(
-            (inv.number, inv.order.number, inv.customer_name, inv.issue_date, inv.due_date, inv.currency,
+            (inv.number, inv.order.number, inv.customer_name, inv.issue_date, inv.next_due_date, inv.currency,
              inv.total_gross, inv.amount_paid, inv.amount_credited, _cents(inv.open_balance))
         )  # fmt: skip
     sums = (
@@ -132,9 +133,9 @@ def _bucket_of(today: date):
     """A CASE giving each overdue invoice its age bucket from its due date (days overdue = today − due)."""
     whens = []
     for label, low, high in BUCKETS:
-        condition = Q(due_date__lte=today - timedelta(days=low))
+        condition = Q(next_due_date__lte=today - timedelta(days=low))
         if high is not None:
-            condition &= Q(due_date__gte=today - timedelta(days=high))
+            condition &= Q(next_due_date__gte=today - timedelta(days=high))
         whens.append(When(condition, then=Value(label)))
     return Case(*whens, output_field=CharField())
 
@@ -142,15 +143,15 @@ def _bucket_of(today: date):
 def report_ageing(today: date | None = None) -> Report:
     """Overdue invoices (due date before today, balance open) with their age, and the sum per age bucket."""
     today = today or timezone.localdate()
-    overdue = _open_invoices().filter(due_date__lt=today).annotate(bucket=_bucket_of(today))
+    overdue = _open_invoices().filter(next_due_date__lt=today).annotate(bucket=_bucket_of(today))
     labels = [label for label, _, _ in BUCKETS]
     report = Report(
         "Overdue invoices by age",
         ["Invoice", "Order", "Customer", "Due", "Days overdue", "Bucket", "Currency", "Balance"],
     )
-    for inv in overdue.select_related("order").order_by("due_date", "number"):
+    for inv in overdue.select_related("order").order_by("next_due_date", "number"):
         report.rows.append(
-            (inv.number, inv.order.number, inv.customer_name, inv.due_date, (today - inv.due_date).days,
+            (inv.number, inv.order.number, inv.customer_name, inv.next_due_date, (today - inv.next_due_date).days,
              inv.bucket, inv.currency, _cents(inv.open_balance))
         )  # fmt: skip
     sums = (

@@ -23,7 +23,7 @@ class InvoiceTab:
             "all": Q(),
             "draft": Q(status=S.DRAFT),
             "issued": Q(status__in=Invoice.OPEN),
-            "overdue": Q(status__in=Invoice.OPEN, due_date__lt=today),
+            "overdue": Q(status__in=Invoice.OPEN, next_due_date__lt=today),
             "paid": Q(status=S.PAID),
             "cancelled": Q(status=S.CANCELLED),
         }[self.slug]

@@ -24,7 +24,7 @@ from .. import events
 from ..models import Invoice, InvoiceLine
 from .drafts import _new_invoice, lock_invoice, refuse, set_totals
 from .issue import issue_locked
-from .payments import invoices_reconcile, take_back
+from .payments import follow_due, invoices_reconcile, take_back
 
 Source = OrderEvent.Source
 
@@ -142,7 +142,8 @@ def invoice_credit(
     debit.refresh_from_db()
     debit.amount_credited += credit.total_gross
     debit.follow_payments()
-    debit.save(update_fields=["amount_credited", "status", "paid_at", "updated_at"])
+    follow_due(debit)
+    debit.save(update_fields=["amount_credited", "next_due_date", "status", "paid_at", "updated_at"])
     events.invoice_credited_event(invoice=debit, credit=credit, actor=actor, source=source)
     invoices_reconcile(order=debit.order, actor=actor, source=source)
     return credit

@@ -100,6 +100,6 @@ def due_on_fulfilment(context: HookContext) -> None:
     waiting = _invoices(context.order).filter(status__in=ISSUED, due_date__isnull=True, terms__kind="on_fulfilment")
     for invoice in Invoice.objects.filter(pk__in=waiting.values("pk")).order_by("pk"):
         # A queryset update: the due date is the one field an issued invoice gets later (its terms said so).
-        Invoice.objects.filter(pk=invoice.pk, due_date__isnull=True).update(due_date=today)
-        invoice.due_date = today
+        Invoice.objects.filter(pk=invoice.pk, due_date__isnull=True).update(due_date=today, next_due_date=today)
+        invoice.due_date = invoice.next_due_date = today
         events.invoice_due_date_set_event(invoice=invoice, actor=context.actor, source="system")

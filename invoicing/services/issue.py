@@ -42,6 +42,7 @@ def _apply_terms(invoice: Invoice, issue_date: date) -> None:
     plan = schedule(invoice.terms, issue_date=issue_date, total=invoice.total_gross)
     if invoice.due_date is None or invoice.is_credit:
         invoice.due_date = None if invoice.is_credit else plan.due_date
+    invoice.next_due_date = invoice.due_date  # nothing paid yet: the money the order holds is applied after issue
     invoice.terms_text = terms_text(invoice.terms) if not invoice.is_credit else ""
     if invoice.terms and invoice.terms.discount_percent > 0 and not invoice.is_credit:
         invoice.discount_percent = invoice.terms.discount_percent

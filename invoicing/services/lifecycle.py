@@ -28,7 +28,7 @@ def invoice_email_context(invoice: Invoice) -> dict:
             "is_credit": invoice.is_credit,
             "total_gross": str(invoice.total_gross),
             "balance": str(invoice.balance),
-            "due_date": str(invoice.due_date or ""),
+            "due_date": str(invoice.next_due_date or ""),  # a schedule's first unpaid instalment (sent after a deposit)
         },
         "pay_url": "" if invoice.is_credit else invoice_pay_url(invoice),
     }

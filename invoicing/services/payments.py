@@ -20,7 +20,7 @@ from oms.money import ZERO
 from orders.models import Order
 
 from .. import events
-from ..models import Invoice, InvoiceLine, InvoicePayment
+from ..models import Instalment, Invoice, InvoiceLine, InvoicePayment
 
 
 def live_invoices_locked(order) -> list[Invoice]:
@@ -31,9 +31,18 @@ def live_invoices_locked(order) -> list[Invoice]:
         .values("pk")
     )
     locked = list(Invoice.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
-    return sorted(
-        locked, key=lambda inv: (inv.due_date is None, inv.due_date or inv.issue_date, inv.issue_date, inv.pk)
-    )
+    return sorted(locked, key=due_order)
+
+
+def due_order(inv: Invoice) -> tuple:
+    """Oldest due first: by the next due date (a schedule's first unpaid instalment), undated last."""
+    return (inv.next_due_date is None, inv.next_due_date or inv.issue_date, inv.issue_date, inv.pk)
+
+
+def follow_due(invoice: Invoice) -> None:
+    """Set the (locked) invoice's next due date from its instalments (one query) after its paid or credited
+    amount changed; the caller saves it. Without instalments it stays the due date."""
+    invoice.next_due_date = invoice.first_open_due(Instalment.objects.filter(invoice=invoice))
 
 
 def _shares(order, invoices: list[Invoice]) -> dict[int, Decimal]:
@@ -73,7 +82,8 @@ def _move(invoice: Invoice, *, order, amount: Decimal, payment, actor, source) -
     InvoicePayment.objects.create(invoice=invoice, order=order, payment=payment, amount=amount)
     invoice.amount_paid += amount  # the row is locked (live_invoices_locked / lock_invoice)
     invoice.follow_payments()
-    invoice.save(update_fields=["amount_paid", "status", "paid_at", "updated_at"])
+    follow_due(invoice)
+    invoice.save(update_fields=["amount_paid", "next_due_date", "status", "paid_at", "updated_at"])
     events.invoice_payments_applied_event(invoice=invoice, order=order, actor=actor, source=source, amount=amount)
 
 

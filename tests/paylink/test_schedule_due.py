@@ -21,7 +21,6 @@ from invoicing.reports import report_ageing, report_outstanding
 from invoicing.selectors import TABS_BY_SLUG
 from orders.models import Order
 from orders.services.payments import order_payment_record, order_payment_reverse
-
 from tests.storefront.conftest import link_user
 
 from .conftest import issue_invoice

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 from django.views.generic import RedirectView
 
-from . import views
+from . import returns, views
 
 app_name = "storefront"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("orders/", views.order_list, name="order_list"),
     path("orders/<str:number>/", views.order_detail, name="order_detail"),
+    path("orders/<str:number>/return/", returns.return_request_new, name="return_request_new"),
     path("invoices/<str:number>.pdf", views.invoice_pdf, name="invoice_pdf"),
     path(
         "password-reset/",

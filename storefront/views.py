@@ -49,6 +49,9 @@ def order_detail(request, customer, number):
     shipments = shipments_for_customer(detail.order)
     invoices = invoice_list_for_customer_order(customer=customer, order=detail.order)
     context = {"customer": customer, "detail": detail, "shipments": shipments, "invoices": invoices}
+    from .returns import requests_panel  # storefront.returns uses this module's customer_required
+
+    context.update(requests_panel(customer=customer, order=detail.order))
     return render(request, "storefront/order_detail.html", context)
 
 

@@ -14,7 +14,11 @@ class ReturnsConfig(AppConfig):
         self._ready_returns()
 
     def _ready_returns(self) -> None:
+        from orders import demo
+
         from . import admin_order, events, registry  # noqa: F401  (events registers its event types on import)
+        from .demo import seed_returns
 
         registry.register()
         admin_order.register_pages()
+        demo.register_step("returns", seed_returns)

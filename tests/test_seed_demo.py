@@ -131,6 +131,15 @@ def assert_invoices_in_every_status() -> None:
     assert Invoice.objects.filter(kind=Invoice.Kind.CREDIT, status=Invoice.Status.ISSUED).exists()
     assert not invoices.exclude(status=Invoice.Status.DRAFT).filter(number="").exists()
 
+def assert_returns_in_every_disposition() -> None:
+    from returns.models import Return, ReturnLine, ReturnRequest
+
+    assert set(ReturnLine.objects.values_list("disposition", flat=True)) == set(ReturnLine.Disposition.values)
+    assert {"draft", "processed"} <= set(Return.objects.values_list("status", flat=True))
+    assert Return.objects.filter(credit_invoice__isnull=False).exists()
+    assert {"requested", "completed"} <= set(ReturnRequest.objects.values_list("status", flat=True))
+
+
 def assert_pick_lists_done_short_and_open() -> None:
     lists = list(PickList.objects.order_by("pk"))
     assert [p.status for p in lists] == ["done", "done", "open"]
@@ -155,6 +164,7 @@ def test_seed_demo_builds_a_consistent_demo_shop_with_every_state_and_a_second_r
     assert_stock_matches_ledger_and_orders()
     assert_shipped_orders_have_their_shipments()
     assert_invoices_in_every_status()
+    assert_returns_in_every_disposition()
     assert [(rule.name, rows) for rule, rows in run_all() if rows] == []
     # and the web channel's token was printed, while only its digest is stored
     web = Channel.objects.get(code="web")

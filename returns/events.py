@@ -67,3 +67,48 @@ def quarantine_done_event(*, line, action: str, quantity: int, actor, source):
         summary=f"{verb} {quantity} quarantined × {line.order_line.name} of return {ret.number}",
         details=[f"At {line.location.name}"], return_id=ret.pk, number=ret.number, action=action, quantity=quantity,
     )  # fmt: skip
+
+
+# Exchanges and request decisions (returns.services.exchanges / .decisions).
+ACCEPTED = order_events.register_event_type("return_request_accepted", "Return request accepted", _sentence)
+DECLINED = order_events.register_event_type("return_request_declined", "Return request declined", _sentence)
+EXCHANGED = order_events.register_event_type("return_exchanged", "Exchange", _sentence)
+
+
+def return_request_accepted_event(*, request, note: str, actor, source):
+    details = ["The customer can print the return label now."] + ([f"Note: {note[:200]}"] if note else [])
+    return order_events.record_event(
+        request.order, ACCEPTED.code, actor=actor, source=source, summary=f"accepted return request {request.number}",
+        details=details, request_id=request.pk, number=request.number,
+    )  # fmt: skip
+
+
+def return_request_declined_event(*, request, note: str, actor, source):
+    details = [f"Reason: {request.decline_reason}"] + ([f"Note: {note[:200]}"] if note else [])
+    return order_events.record_event(
+        request.order, DECLINED.code, actor=actor, source=source, summary=f"declined return request {request.number}",
+        details=details, request_id=request.pk, number=request.number, reason=request.decline_reason,
+    )  # fmt: skip
+
+
+def return_exchanged_event(*, ret, exchanges, actor, source):
+    currency = ret.order.currency
+    details = []
+    for ex in exchanges:
+        line = ex.return_line
+        money = (f"{currency} {ex.owed} to pay" if ex.owed else f"{currency} {ex.credited} credited" if ex.credited
+                 else "no difference")  # fmt: skip
+        details.append(
+            f"{line.quantity} × {line.order_line.name} ({currency} {ex.returned_value}) for {ex.quantity} × "
+            f"{ex.replacement_line.name} ({currency} {ex.replacement_value}): {money}"
+        )
+        lost = ex.returned_value - ex.allowance_used - ex.credited
+        if lost > 0:
+            details.append(f"{currency} {lost} not credited: nothing paid is left on the invoice to credit.")
+    owed = sum((ex.owed for ex in exchanges), start=exchanges[0].owed * 0)
+    credited = sum((ex.credited for ex in exchanges), start=exchanges[0].credited * 0)
+    return order_events.record_event(
+        ret.order, EXCHANGED.code, actor=actor, source=source, summary=f"exchanged units of return {ret.number}",
+        details=details, return_id=ret.pk, number=ret.number, owed=owed, credited=credited,
+        replacement_line_ids=[ex.replacement_line_id for ex in exchanges],
+    )  # fmt: skip

@@ -244,4 +244,5 @@ class ReturnLine(models.Model):
         return self.quantity - self.quarantine_released - self.quarantine_written_off
 
 
+from .models_exchanges import *  # noqa: E402,F401,F403
 from .models_refunds import *  # noqa: E402,F401,F403

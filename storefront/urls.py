@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 from django.views.generic import RedirectView
 
-from . import returns, views
+from . import return_labels, returns, views
 
 app_name = "storefront"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("orders/<str:number>/", views.order_detail, name="order_detail"),
     path("orders/<str:number>/return/", returns.return_request_new, name="return_request_new"),
     path("invoices/<str:number>.pdf", views.invoice_pdf, name="invoice_pdf"),
+    path("returns/<str:request_id>/label.pdf", return_labels.return_label, name="return_label"),
     path(
         "password-reset/",
         views.PasswordResetView.as_view(success_url=reverse_lazy("storefront:password_reset_done")),

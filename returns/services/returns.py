@@ -32,6 +32,13 @@ from ..models import Return, ReturnLine, ReturnRequest
 from ..selectors import line_units, returned_units
 from .common import lock, next_number, parse_text, parse_units, reason_get
 from .credit import credit_for_return, parse_correction
+from .exchanges import (
+    ExchangeInput,
+    exchange_line_ids,
+    exchange_product_ids,
+    exchanges_apply_locked,
+    exchanges_create,
+)
 
 Source = OrderEvent.Source
 D = ReturnLine.Disposition
@@ -46,6 +53,13 @@ class LineInput:
     reason_id: object
     disposition: str = D.RESTOCK
     location_id: object = None
+    # An exchange (returns.services.exchanges): the replacement product and its units; empty for money back.
+    exchange_product_id: object = None
+    exchange_quantity: object = None
+
+    @property
+    def exchange(self) -> ExchangeInput:
+        return ExchangeInput(self.exchange_product_id, self.exchange_quantity)
 
 
 def _location(raw, disposition: str) -> StockLocation | None:
@@ -89,6 +103,7 @@ def _parsed_lines(order, lines: list[LineInput], *, exclude_return_id=None) -> l
             ReturnLine(order_line=row.line, quantity=units, reason=reason_get(item.reason_id),
                        disposition=item.disposition, location=_location(item.location_id, item.disposition))
         )  # fmt: skip
+        made[-1].exchange_input = item.exchange  # saved with the line by exchanges_create
     if not made:
         raise refuse("lines", "Choose at least one returned unit.")
     return made
@@ -123,7 +138,8 @@ def return_create(
     """
     note = parse_text(note, label="Note", field="note", limit=RETURN_COMMENT_MAX)
     correction_amount = parse_correction(correction)
-    locked = lock(order_id, operation="return", actor=actor, change=lines)
+    extra = exchange_product_ids(inputs=[item.exchange for item in lines])
+    locked = lock(order_id, operation="return", actor=actor, change=lines, extra_product_ids=extra)
     order = locked.order
     request = _request_for(order, request_id)
     made = _parsed_lines(order, lines)
@@ -135,6 +151,7 @@ def return_create(
     for line in made:
         line.return_record = ret
     ReturnLine.objects.bulk_create(made)
+    exchanges_create(made)
     if not process:
         events.return_created_event(ret=ret, rows=_rows(made), actor=actor, source=source)
         return ret
@@ -148,7 +165,7 @@ def return_process(*, return_id, actor, source: str = Source.ADMIN) -> Return:
         return_id).isdigit() else None  # fmt: skip
     if order_id is None:
         raise refuse("return", f"Return {str(return_id)[:20]} does not exist.")
-    locked = lock(order_id, operation="return", actor=actor)
+    locked = lock(order_id, operation="return", actor=actor, extra_product_ids=exchange_product_ids(int(return_id)))
     ret = Return.objects.select_for_update(of=("self",)).select_related("order", "request").get(pk=return_id)
     if ret.status != Return.Status.DRAFT:
         raise InvalidTransition(f"{ret} is {ret.get_status_display().lower()}; only a draft is processed.")
@@ -187,12 +204,16 @@ def _process_locked(ret: Return, made: list[ReturnLine], locked, *, actor, sourc
     """Stock, credit, request, events, e-mail: the processing of a return whose order the caller locked."""
     for line in made:
         _move_stock(line, locked, reference=ret.number, actor=actor)
+    exchanged = exchange_line_ids(made)
     if ret.create_credit:
         units: dict[int, int] = {}
         for line in made:
-            units[line.order_line_id] = units.get(line.order_line_id, 0) + line.quantity
+            if line.pk not in exchanged:  # an exchange's units are settled by its difference (exchanges_apply_locked)
+                units[line.order_line_id] = units.get(line.order_line_id, 0) + line.quantity
         credit, suggested, credited = credit_for_return(ret=ret, units=units, actor=actor, source=source)
         ret.credit_invoice, ret.suggested_amount, ret.credited_amount = credit, suggested, credited
+    if exchanged:
+        exchanges_apply_locked(ret=ret, locked=locked, actor=actor, source=source)
     ret.process()
     ret.processed_by = actor
     ret.save()

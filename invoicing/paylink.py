@@ -30,6 +30,7 @@ from orders.services.payments import order_payment_record, payment_amount_clean
 
 from .models import Invoice
 from .providers import CallbackResult, PaymentProvider, PaymentRequest, PaymentStart, provider_default
+from .services.payments import paying_invoice
 
 SALT = "invoicing.paylink"
 
@@ -167,12 +168,13 @@ def provider_payment_record(*, provider: PaymentProvider, result: CallbackResult
     if result.currency != invoice.currency:
         raise _refuse("currency", f"Currency: the invoice is in {invoice.currency}, not {result.currency}.")
     paylink_amount_clean(facts, "other", str(result.amount))
-    return order_payment_record(
-        order_id=invoice.order_id,
-        amount=result.amount,
-        method=provider.method,
-        reference=f"{invoice.number} · {provider.code} {result.payment_id[:16]}",
-        idempotency_key=key,
-        actor=actor,
-        source=OrderEvent.Source.STOREFRONT,
-    )
+    with paying_invoice(invoice.pk):  # the money pays this invoice first, not the order's oldest due one
+        return order_payment_record(
+            order_id=invoice.order_id,
+            amount=result.amount,
+            method=provider.method,
+            reference=f"{invoice.number} · {provider.code} {result.payment_id[:16]}",
+            idempotency_key=key,
+            actor=actor,
+            source=OrderEvent.Source.STOREFRONT,
+        )

@@ -11,7 +11,7 @@ from orders.models import Order
 
 from .. import events
 from ..models import Invoice
-from .payments import invoices_reconcile
+from .payments import invoice_paid_first, invoices_reconcile
 
 ISSUED = (Invoice.Status.ISSUED, Invoice.Status.SENT, Invoice.Status.PARTIALLY_PAID, Invoice.Status.PAID)
 
@@ -89,7 +89,8 @@ def void_draft_on_edit(context: HookContext) -> None:
 
 def apply_payments(context: HookContext) -> None:
     payment = context.change if getattr(context.change, "_meta", None) else None
-    invoices_reconcile(order=context.order, actor=context.actor, payment=payment)
+    first = invoice_paid_first() if context.operation == "payment" else None  # a pay-link payment pays its invoice
+    invoices_reconcile(order=context.order, actor=context.actor, payment=payment, first=first)
     if context.child is not None:
         invoices_reconcile(order=context.child, actor=context.actor)
 

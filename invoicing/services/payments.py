@@ -1,5 +1,9 @@
 """The order's money applied to its invoices: what was paid on the order pays its invoices, oldest due first.
 
+A payment made for one invoice (its pay link) pays THAT invoice first: `paying_invoice(invoice_id)` around the
+payment's recording names it, and the "payment" hook passes it to `invoices_reconcile(first=...)`; any surplus
+then follows the oldest-due rule.
+
 An order's payments (orders' `OrderPayment` rows; their sum is `Order.amount_paid`) are the money it holds.
 `invoices_reconcile` makes the invoices agree with it: money not yet applied pays the open invoices in
 the order of their due dates (each up to its balance, and on a combined family invoice up to this order's
@@ -12,6 +16,9 @@ Runs under the order lock of the operation that changed the money (the "payment"
 """
 
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 
 from django.db.models import Q, Sum
@@ -87,10 +94,29 @@ def _move(invoice: Invoice, *, order, amount: Decimal, payment, actor, source) -
     events.invoice_payments_applied_event(invoice=invoice, order=order, actor=actor, source=source, amount=amount)
 
 
-def invoices_reconcile(*, order, actor=None, source="system", payment=None) -> Decimal:
+_paying_invoice: ContextVar[int | None] = ContextVar("paying_invoice", default=None)
+
+
+@contextmanager
+def paying_invoice(invoice_id: int) -> Iterator[None]:
+    """Within this block, a payment recorded on the invoice's order pays this invoice first (the pay link)."""
+    token = _paying_invoice.set(invoice_id)
+    try:
+        yield
+    finally:
+        _paying_invoice.reset(token)
+
+
+def invoice_paid_first() -> int | None:
+    """The invoice named by an enclosing `paying_invoice` block, if any (read by the "payment" hook)."""
+    return _paying_invoice.get()
+
+
+def invoices_reconcile(*, order, actor=None, source="system", payment=None, first: int | None = None) -> Decimal:
     """Apply the order's unapplied money to its open invoices, or take back what it no longer holds.
 
-    Returns the amount moved (positive applied, negative taken back). Caller holds the order lock.
+    `first`: an invoice that gets the money before the others (a payment made for it); the rest go oldest
+    due first. Returns the amount moved (positive applied, negative taken back). Caller holds the order lock.
     """
     invoices = live_invoices_locked(order)
     if not invoices:
@@ -100,6 +126,7 @@ def invoices_reconcile(*, order, actor=None, source="system", payment=None) -> D
     moved = ZERO
     if delta > 0:
         shares = _shares(order, invoices)
+        invoices.sort(key=lambda inv: inv.pk != first)  # stable: the named invoice first, the rest as they were
         for invoice in invoices:
             room = min(
                 shares[invoice.pk] - applied[invoice.pk],

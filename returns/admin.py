@@ -64,6 +64,11 @@ class ReturnRequestAdmin(ReadOnlyAdminMixin, KeysetListMixin, ModelAdmin):
     def get_queryset(self, request):
         return return_request_list_for_staff()
 
+    def changelist_view(self, request, extra_context=None):
+        open_only = request.GET.get("state", "open") == "open"
+        title = "Expected returns" if open_only else "Return requests"
+        return super().changelist_view(request, {"title": title, **(extra_context or {})})
+
     def get_search_results(self, request, queryset, search_term):
         return search(queryset, search_term), False
 

@@ -131,6 +131,7 @@ def assert_invoices_in_every_status() -> None:
     assert Invoice.objects.filter(kind=Invoice.Kind.CREDIT, status=Invoice.Status.ISSUED).exists()
     assert not invoices.exclude(status=Invoice.Status.DRAFT).filter(number="").exists()
 
+
 def assert_returns_in_every_disposition() -> None:
     from returns.models import Return, ReturnLine, ReturnRequest
 

@@ -14,6 +14,7 @@ text only) and lone UTF-16 surrogates are refused; they break PostgreSQL, e-mail
 """
 
 import re
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django import forms
@@ -153,3 +154,9 @@ INVOICE_AMOUNT_VALIDATORS = [MinValueValidator(ZERO), MaxValueValidator(INVOICE_
 RETURN_COMMENT_MAX = 2000  # a customer's comment on a return request, a staff note on a return
 RETURN_CORRECTION_MAX = INVOICE_TOTAL_MAX  # a return's correction of the suggested credit, either way
 RETURN_CORRECTION_VALIDATORS = [MinValueValidator(-RETURN_CORRECTION_MAX), MaxValueValidator(RETURN_CORRECTION_MAX)]
+
+# Reports (reports.forms): the dates a report may ask for, and the longest range one page aggregates.
+REPORT_DATE_MIN = date(2000, 1, 1)
+REPORT_DATE_MAX = date(2099, 12, 31)
+REPORT_RANGE_MAX_DAYS = 3 * 366  # three years: longer ranges are refused rather than aggregated for minutes
+REPORT_DAILY_MAX_DAYS = 186  # a per-day table over more than six months is unreadable: use weeks or months

@@ -23,6 +23,7 @@ GROUPS: tuple[tuple[str, str], ...] = (
     ("Returns and refunds", "assignment_return"),
     ("Catalogue and stock", "inventory_2"),
     ("Customers", "groups"),
+    ("Reports", "monitoring"),
     ("Messages", "mail"),
     ("Settings", "settings"),
 )

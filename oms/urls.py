@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from fulfillment.api import shipment_events_view
 
 urlpatterns = [
+    path("admin/reports/", include("reports.urls")),  # before the admin's catch-all
     path("admin/", admin.site.urls),
     # Before orders' /api/ routes, whose last one answers every unknown /api/ path with a JSON 404.
     path("api/shipments/<int:shipment_id>/events", shipment_events_view, name="shipment_events"),

@@ -72,6 +72,7 @@ DATA_MIGRATIONS = [
     ("orders.migrations.0012_allocation_move", "grant_move_allocation"),
     ("invoicing.migrations.0004_finance_permissions", "grant"),
     ("returns.migrations.0002_reasons_and_permissions", "create_defaults"),
+    ("reports.migrations.0002_report_permissions", "grant"),
 ]
 
 

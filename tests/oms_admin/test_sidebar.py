@@ -22,7 +22,7 @@ def test_the_groups_follow_the_work_and_empty_apps_show_no_group(client, superus
     groups = sidebar_of(client, superuser)
     # then: in the order of the work; Returns has no entries yet, so no group
     assert list(groups) == [
-        "Orders", "Fulfilment", "Invoicing", "Catalogue and stock", "Customers", "Messages", "Settings"
+        "Orders", "Fulfilment", "Invoicing", "Catalogue and stock", "Customers", "Reports", "Messages", "Settings"
     ]  # fmt: skip
     assert groups["Orders"] == ["Orders", "Payments"]
     assert groups["Settings"][-len(SCHEDULER) :] == SCHEDULER

@@ -20,9 +20,10 @@ def sidebar_of(client, user) -> dict[str, list[str]]:
 def test_the_groups_follow_the_work_and_empty_apps_show_no_group(client, superuser):
     # when
     groups = sidebar_of(client, superuser)
-    # then: in the order of the work; Returns has no entries yet, so no group
+    # then: in the order of the work
     assert list(groups) == [
-        "Orders", "Fulfilment", "Invoicing", "Catalogue and stock", "Customers", "Reports", "Messages", "Settings"
+        "Orders", "Fulfilment", "Invoicing", "Returns and refunds", "Catalogue and stock", "Customers", "Reports",
+        "Messages", "Settings",
     ]  # fmt: skip
     assert groups["Orders"] == ["Orders", "Payments"]
     assert groups["Settings"][-len(SCHEDULER) :] == SCHEDULER

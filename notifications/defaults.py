@@ -104,11 +104,19 @@ DEFAULTS = {
         "<p>In this shipment:</p><ul>{% for line in shipment.lines %}<li>{{ line.quantity }} &times; {{ line.name }}"
         "</li>{% endfor %}</ul>" + _NOTE_HTML + _SIGN_HTML,
     },
-    "return_received": _kind(
-        "Return received for order {{ order_number }}",
-        "We have received your return for order {{ order_number }}.",
-        False,
-    ),
+    # "return received" adds return (number, lines: name, quantity; credited, credit_invoice: number or "").
+    "return_received": {
+        "subject": "Return received for order {{ order_number }}",
+        "body_text": "Dear {{ customer_name }},\n\nWe have received your return {{ return.number }} for order"
+        " {{ order_number }}:\n{% for line in return.lines %}{{ line.quantity }} x {{ line.name }}\n{% endfor %}"
+        "{% if return.credit_invoice %}\nWe have issued credit invoice {{ return.credit_invoice }} of {{ currency }}"
+        " {{ return.credited }}; we refund this amount to you.\n{% endif %}" + _NOTE_TEXT + _SIGN_TEXT,
+        "body_html": "<p>Dear {{ customer_name }},</p><p>We have received your return {{ return.number }} for order"
+        " {{ order_number }}:</p><ul>{% for line in return.lines %}<li>{{ line.quantity }} &times; {{ line.name }}"
+        "</li>{% endfor %}</ul>{% if return.credit_invoice %}<p>We have issued credit invoice"
+        " {{ return.credit_invoice }} of {{ currency }} {{ return.credited }}; we refund this amount to you.</p>"
+        "{% endif %}" + _NOTE_HTML + _SIGN_HTML,
+    },
     # "return accepted" and "return declined" add request (number, reason, label_url; decline_reason).
     "return_accepted": {
         "subject": "Your return {{ request.number }} for order {{ order_number }} is accepted",

@@ -239,7 +239,10 @@ def test_processing_from_a_request_completes_it_and_emails_the_customer(
         )  # fmt: skip
     request.refresh_from_db()
     assert request.status == ReturnRequest.Status.COMPLETED and ret.request_id == request.pk
-    assert [m.subject for m in mail.outbox if "Return" in m.subject] == [f"Return received for order {paid.number}"]
+    sent = [m for m in mail.outbox if "Return" in m.subject]
+    assert [m.subject for m in sent] == [f"Return received for order {paid.number}"]
+    assert f"return {ret.number}" in sent[0].body and "1 x Mug" in sent[0].body
+    assert f"credit invoice {ret.credit_invoice.number} of EUR 12.50" in sent[0].body
     with pytest.raises(InvalidTransition, match="completed"):
         return_create(
             order_id=paid.pk, actor=desk, request_id=request.pk,

@@ -13,7 +13,7 @@ from oms.admin_lists import KeysetListMixin, ReadOnlyAdminMixin
 from . import services
 from .exceptions import CatalogError
 from .forms import StockAdjustForm, StockReceiveForm
-from .models import LowStockLevel, Product, StockLevel, StockLocation, StockMovement, TaxRate
+from .models import LowStockLevel, Product, StockAlert, StockLevel, StockLocation, StockMovement, TaxRate
 from .selectors import stock_movement_search
 
 COUNTERS = ("on_hand", "allocated", "quarantined", "sellable", "reorder_point")
@@ -119,6 +119,47 @@ class StockLevelAdmin(ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def save_model(self, request, obj, form, change):
+        if not change:
+            return super().save_model(request, obj, form, change)
+        # The reorder point goes through its service: it raises or clears the level's alert under its lock.
+        if "bin_location" in form.changed_data:
+            obj.save(update_fields=["bin_location"])
+        if "reorder_point" in form.changed_data:
+            services.stock_level_set_reorder_point(
+                level_id=obj.pk, reorder_point=form.cleaned_data["reorder_point"], actor=request.user
+            )
+
+
+class AlertStatusFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Open"), ("cleared", "Cleared")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(cleared_at__isnull=True)
+        if self.value() == "cleared":
+            return queryset.filter(cleared_at__isnull=False)
+        return queryset
+
+
+@admin.register(StockAlert)
+class StockAlertAdmin(ReadOnlyAdminMixin, ModelAdmin):
+    """Alerts raised when a level's sellable stock fell below its reorder point; the stock services raise and
+    clear them, staff only read them (the dashboard links here with ?status=open)."""
+
+    list_display = ("raised_at", "level", "sellable", "reorder_point", "sellable_now", "cleared_at", "notified_at")
+    list_filter = (AlertStatusFilter, "level__location")
+    list_select_related = ("level__product", "level__location")
+    search_fields = ("level__product__sku", "level__product__name")
+
+    @admin.display(description="sellable now")
+    def sellable_now(self, obj):
+        return obj.level.sellable
+
 
 @admin.register(LowStockLevel)
 class LowStockLevelAdmin(ReadOnlyAdminMixin, ModelAdmin):
@@ -213,6 +254,8 @@ class StockMovementAdmin(KeysetListMixin, ModelAdmin):
 navigation.entry("Catalogue and stock", "Products", icon="inventory_2", model="catalog.Product", position=10)
 navigation.entry("Catalogue and stock", "Stock levels", icon="stacks", model="catalog.StockLevel", position=20)
 navigation.entry("Catalogue and stock", "Low stock", icon="trending_down", model="catalog.LowStockLevel", position=30)
+navigation.entry("Catalogue and stock", "Low-stock alerts", icon="notification_important", model="catalog.StockAlert",
+                 position=35)  # fmt: skip
 navigation.entry("Catalogue and stock", "Stock ledger", icon="receipt", model="catalog.StockMovement", position=40)
 navigation.entry("Catalogue and stock", "Stock locations", icon="warehouse", model="catalog.StockLocation", position=50)
 navigation.entry("Catalogue and stock", "Tax rates", icon="percent", model="catalog.TaxRate", position=60)

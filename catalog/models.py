@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from oms.bounds import (
     MULTI_LINE_TEXT,
@@ -89,6 +90,9 @@ class StockLevel(models.Model):
     bin_location = models.CharField(
         max_length=32, blank=True, validators=SINGLE_LINE_TEXT, help_text="Shelf or bin, printed on pick lists."
     )
+    # True while the level has an open StockAlert. The primitives read it from the level they already hold
+    # locked, so a change that neither crosses the reorder point nor clears an alert costs no extra query.
+    low_stock_alerted = models.BooleanField(default=False, editable=False)
     # No row history: every change of a level is a StockMovement (the ledger), which says more.
 
     class Meta:
@@ -159,3 +163,37 @@ class StockMovement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.level_id}"
+
+
+class StockAlert(models.Model):
+    """A level's sellable stock fell below its reorder point: raised once when it falls (catalog.services),
+    open until sellable stock is back at or above the point (received, released, adjusted), then cleared.
+    A new fall raises a new alert. `notified_at` is set when the shop was told (orders.services.stock_alerts
+    queues the e-mail through the outbox)."""
+
+    level = models.ForeignKey(StockLevel, on_delete=models.PROTECT, related_name="alerts")
+    sellable = models.IntegerField(help_text="Sellable units when the alert was raised.")
+    reorder_point = models.IntegerField(help_text="The level's reorder point when the alert was raised.")
+    raised_at = models.DateTimeField(default=timezone.now, db_index=True)
+    cleared_at = models.DateTimeField(null=True, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True, help_text="When the low-stock e-mail was queued.")
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        verbose_name = "low-stock alert"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["level"], condition=Q(cleared_at__isnull=True), name="stock_alert_one_open_per_level"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["raised_at", "id"], condition=Q(cleared_at__isnull=True), name="stock_alert_open_idx"),
+            models.Index(fields=["id"], condition=Q(notified_at__isnull=True), name="stock_alert_unnotified_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Low stock: {self.level_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.cleared_at is None

@@ -12,6 +12,7 @@ from django.db.models import Q
 
 from oms.bounds import STOCK_CHANGE_MAX, STOCK_LEVEL_MAX
 
+from .alerts import alerts_mark, alerts_write
 from .exceptions import InsufficientStock, InvalidStockChange
 from .models import Product, StockLevel, StockLocation, StockMovement
 
@@ -63,7 +64,9 @@ def _apply(
         raise InvalidStockChange(
             f"{level}: on hand would be {level.on_hand}, more than the most allowed, {STOCK_LEVEL_MAX}."
         )
-    level.save(update_fields=["on_hand", "allocated", "quarantined"])
+    raised, cleared = alerts_mark([level])
+    level.save(update_fields=["on_hand", "allocated", "quarantined", "low_stock_alerted"])
+    alerts_write(raised, cleared)
     return StockMovement.objects.create(
         level=level,
         kind=kind,
@@ -96,7 +99,9 @@ def stock_allocate_many(*, items: list[tuple[StockLevel, int]], reference: str, 
             )
         level.allocated += quantity
     levels = list({level.pk: level for level, _ in items}.values())
-    StockLevel.objects.bulk_update(levels, ["allocated"])
+    raised, cleared = alerts_mark(levels)
+    StockLevel.objects.bulk_update(levels, ["allocated", "low_stock_alerted"])
+    alerts_write(raised, cleared)
     return StockMovement.objects.bulk_create(
         StockMovement(level=level, kind=Kind.ALLOCATION, allocated_delta=quantity, reference=reference, actor=actor)
         for level, quantity in items
@@ -128,7 +133,9 @@ def _take_many(items: list[tuple[StockLevel, int]], *, kind: str, ships: bool, r
     if not items:
         return []
     levels = list({level.pk: level for level, _ in items}.values())
-    StockLevel.objects.bulk_update(levels, ["on_hand", "allocated"] if ships else ["allocated"])
+    raised, cleared = alerts_mark(levels)
+    StockLevel.objects.bulk_update(levels, [*(["on_hand"] if ships else []), "allocated", "low_stock_alerted"])
+    alerts_write(raised, cleared)
     return StockMovement.objects.bulk_create(
         StockMovement(level=level, kind=kind, allocated_delta=-quantity, on_hand_delta=-quantity if ships else 0,
                       reference=reference, actor=actor)
@@ -159,7 +166,9 @@ def stock_unship_many(*, items: list[tuple[StockLevel, int]], reference: str, re
     if not items:
         return []
     levels = list({level.pk: level for level, _ in items}.values())
-    StockLevel.objects.bulk_update(levels, ["on_hand", "allocated"])
+    raised, cleared = alerts_mark(levels)
+    StockLevel.objects.bulk_update(levels, ["on_hand", "allocated", "low_stock_alerted"])
+    alerts_write(raised, cleared)
     return StockMovement.objects.bulk_create(
         StockMovement(level=level, kind=Kind.RETURN, on_hand_delta=quantity, allocated_delta=quantity,
                       reason=reason, reference=reference, actor=actor)
@@ -235,3 +244,17 @@ def stock_return_missing(*, level: StockLevel, quantity: int, reason: str, refer
     return _apply(
         level, kind=Kind.RETURN, reason=f"{quantity} missing: {reason}"[:200], reference=reference, actor=actor
     )
+
+
+@transaction.atomic
+def stock_level_set_reorder_point(*, level_id: int, reorder_point: int, actor=None) -> StockLevel:
+    """Staff change a level's reorder point: under the level's lock, raising or clearing its alert at once
+    (a point set above today's sellable stock raises one now, not at the next order)."""
+    if not 0 <= reorder_point <= STOCK_LEVEL_MAX:
+        raise InvalidStockChange(f"Reorder point: 0 to {STOCK_LEVEL_MAX} units.")
+    level = StockLevel.objects.select_for_update(of=("self",)).select_related("product", "location").get(pk=level_id)
+    level.reorder_point = reorder_point
+    raised, cleared = alerts_mark([level])
+    level.save(update_fields=["reorder_point", "low_stock_alerted"])
+    alerts_write(raised, cleared)
+    return level

@@ -156,4 +156,26 @@ DEFAULTS = {
         '{{ email }}.</p><p><a href="{{ reset_url }}">Choose a new password</a></p>'
         "<p>If it was not you, ignore this e-mail: your password stays as it is.</p><p>{{ shop_name }}</p>",
     },
+    "account_invitation": {
+        "subject": "Your account at {{ shop_name }}",
+        "body_text": "Dear {{ customer_name }},\n\nAn account has been opened for you at {{ shop_name }} "
+        "({{ email }}), "
+        "where you can follow your orders, shipments and invoices.\nTo choose your password, open this link:\n\n"
+        "{{ reset_url }}\n\nThe link works once and for a few days; after that, ask for a new one on the login "
+        'page ("Forgot your password?").\n{{ extra_note }}\n{{ shop_name }}\n',
+        "body_html": "<p>Dear {{ customer_name }},</p><p>An account has been opened for you at {{ shop_name }} "
+        "({{ email }}), where you can follow your orders, shipments and invoices.</p>"
+        '<p><a href="{{ reset_url }}">Choose your password</a></p><p>The link works once and for a few days; after '
+        'that, ask for a new one on the login page ("Forgot your password?").</p>'
+        "{% if extra_note %}<p>{{ extra_note|linebreaksbr }}</p>{% endif %}<p>{{ shop_name }}</p>",
+    },
+    "low_stock": {
+        "subject": "Low stock: {{ sku }} at {{ location }} ({{ sellable }} left)",
+        "body_text": "{{ sku }} {{ product }} at {{ location }} fell below its reorder point.\n\n"
+        "Sellable: {{ sellable }} (reorder point {{ reorder_point }}), raised {{ raised_at }}.\n\n"
+        "Open alerts: {{ alerts_url }}\n",
+        "body_html": "<p>{{ sku }} {{ product }} at {{ location }} fell below its reorder point.</p>"
+        "<p>Sellable: <strong>{{ sellable }}</strong> (reorder point {{ reorder_point }}), raised {{ raised_at }}.</p>"
+        '<p><a href="{{ alerts_url }}">Open alerts</a></p>',
+    },
 }

@@ -30,6 +30,8 @@ class EmailKind(models.TextChoices):
     REFUND_PAID = "refund_paid", "Refund paid"
     FREE_TEXT = "free_text", "Free text"
     PASSWORD_RESET = "password_reset", "Password reset link"
+    ACCOUNT_INVITATION = "account_invitation", "Account invitation (set-password link)"
+    LOW_STOCK = "low_stock", "Low-stock alert (to the shop)"
 
 
 def webhook_event_type(kind: str) -> str:
@@ -39,7 +41,8 @@ def webhook_event_type(kind: str) -> str:
 
 # Free-text e-mails are a conversation with the customer, not an event other systems subscribe to; a password
 # reset is about the account (and its link is a secret), never sent to other systems.
-ACCOUNT_ONLY_KINDS = (EmailKind.FREE_TEXT, EmailKind.PASSWORD_RESET)
+# An invitation carries a set-password link like a reset; a low-stock alert goes to the shop itself.
+ACCOUNT_ONLY_KINDS = (EmailKind.FREE_TEXT, EmailKind.PASSWORD_RESET, EmailKind.ACCOUNT_INVITATION, EmailKind.LOW_STOCK)
 # Events other systems hear of while the customer gets no e-mail (the kind "payment_reversed" has no template;
 # the warehouse hears of shipments released to it and recalled from it).
 WEBHOOK_ONLY_EVENT_TYPES = [

@@ -2,10 +2,11 @@ from decimal import Decimal
 
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractUser
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from .bounds import MULTI_LINE_TEXT, SINGLE_LINE_TEXT, TAX_RATE_MAX, TAX_RATE_VALIDATORS
 from .config_cache import config_get, config_invalidate
 
 
@@ -45,28 +46,57 @@ class User(AbstractUser):
         return self.get_full_name() or self.email
 
 
+RESERVATION_EXPIRY_HOURS_MAX = 24 * 365  # a year: more is a typo, not a policy
+
+
 class ShopSettings(models.Model):
     """The shop's one settings record. Later features add their settings here."""
 
-    name = models.CharField(max_length=120, default="OMS Demo Shop")
-    address = models.TextField(blank=True)
-    logo = models.ImageField(upload_to="shop/", blank=True)
-    vat_number = models.CharField(max_length=32, blank=True)
-    sender_email = models.EmailField(default="shop@example.com")
+    name = models.CharField(
+        "shop name",
+        max_length=120,
+        default="OMS Demo Shop",
+        validators=SINGLE_LINE_TEXT,
+        help_text="Shown to customers in e-mails, on invoices and in the storefront.",
+    )
+    address = models.TextField(
+        blank=True, validators=MULTI_LINE_TEXT, help_text="The shop's postal address, printed on invoices."
+    )
+    logo = models.ImageField(
+        upload_to="shop/", blank=True, help_text="PNG or JPEG, printed at the top of invoices and packing slips."
+    )
+    vat_number = models.CharField(
+        "VAT number",
+        max_length=32,
+        blank=True,
+        validators=SINGLE_LINE_TEXT,
+        help_text="The shop's VAT identification number, printed on invoices (e.g. NL123456789B01).",
+    )
+    sender_email = models.EmailField(
+        "e-mail sender",
+        default="shop@example.com",
+        help_text="The From address of every e-mail to customers (the outbox).",
+    )
     currency = models.CharField(
         max_length=3,
         default="EUR",
         validators=[RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code, e.g. EUR.")],
+        help_text="The currency of new orders (ISO 4217 code, e.g. EUR).",
     )
     prices_include_tax = models.BooleanField(
         default=True, help_text="Catalogue prices are gross (tax included) rather than net."
     )
     reservation_expiry_hours = models.PositiveIntegerField(
         default=72,
+        validators=[MaxValueValidator(RESERVATION_EXPIRY_HOURS_MAX)],
         help_text="Unpaid orders release their reserved stock after this many hours (0 never).",
     )
     default_shipping_tax_rate = models.DecimalField(
-        max_digits=5, decimal_places=2, default=Decimal("21.00"), validators=[MinValueValidator(0)]
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("21.00"),
+        validators=TAX_RATE_VALIDATORS,
+        help_text="Percent of tax on the shipping fee, 0 to 100.",
     )
     ship_only_paid_orders = models.BooleanField(
         "Ship only paid orders",
@@ -89,12 +119,30 @@ class ShopSettings(models.Model):
             "(a shop counter) and inactive ones are always skipped."
         ),
     )
+    low_stock_email = models.EmailField(
+        "low-stock e-mail",
+        blank=True,
+        help_text=(
+            "Who is e-mailed when a product's sellable stock at a location falls below its reorder point (once "
+            "per fall; the alert clears when stock is back). Empty: alerts show on the dashboard only."
+        ),
+    )
     history = HistoricalRecords()
 
     class Meta:
         verbose_name = "shop settings"
         verbose_name_plural = "shop settings"
-        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="shop_settings_singleton")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="shop_settings_singleton"),
+            models.CheckConstraint(
+                condition=models.Q(reservation_expiry_hours__lte=RESERVATION_EXPIRY_HOURS_MAX),
+                name="shop_settings_expiry_bounded",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(default_shipping_tax_rate__gte=0, default_shipping_tax_rate__lte=TAX_RATE_MAX),
+                name="shop_settings_shipping_tax_bounded",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -6,8 +6,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.urls import path
 from django.utils.html import format_html, format_html_join
 from django_countries import countries
-from simple_history.admin import SimpleHistoryAdmin
-from unfold.admin import ModelAdmin, StackedInline, TabularInline
+from unfold.admin import ModelAdmin, TabularInline
 from unfold.widgets import UnfoldAdminSelectWidget
 
 from catalog.models import TaxRate
@@ -15,13 +14,13 @@ from oms import navigation
 from oms.admin_lists import KeysetListMixin, ReadOnlyAdminMixin
 from oms.money import ZERO
 
-from . import admin_pages
+from . import admin_customers, admin_pages  # noqa: F401 - admin_customers registers the customer admin
 from .admin_list import OrderListMixin
 from .admin_pages.general import general_view
 from .admin_pages.rendering import order_chrome
 from .exceptions import OrderError
 from .forms import DraftLineForm, DraftLineFormSet, DraftOrderForm
-from .models import Address, Channel, Customer, Order, OrderEvent, OrderLine, OrderPayment
+from .models import Channel, Order, OrderEvent, OrderLine, OrderPayment
 from .selectors.staff import ORDER_TABS, order_list_for_staff, order_list_for_tab, order_search, order_tab_counts
 from .services.channels import channel_token_issue
 from .services.drafts import draft_address_is_default, order_draft_save
@@ -358,20 +357,6 @@ class OrderAdmin(KeysetListMixin, OrderListMixin, ModelAdmin):
         if order is None:
             raise Http404("No such order.")
         return page.view(request, order, self)
-
-
-class AddressInline(StackedInline):
-    model = Address
-    extra = 0
-
-
-@admin.register(Customer)
-class CustomerAdmin(SimpleHistoryAdmin, ModelAdmin):
-    list_display = ("name", "company", "email", "is_wholesale", "payment_terms")
-    list_filter = ("is_wholesale", "payment_terms")
-    search_fields = ("name", "company", "email")  # also what the order form's autocomplete searches
-    inlines = (AddressInline,)
-    raw_id_fields = ("user",)
 
 
 @admin.register(Channel)

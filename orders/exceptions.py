@@ -55,3 +55,7 @@ class ExternalReferenceInUse(OrderError):
 
     code = "external_reference_in_use"
     http_status = 409
+
+
+class CustomerNotInvitable(OrderError):
+    code = "customer_not_invitable"

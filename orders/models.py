@@ -100,6 +100,7 @@ class Customer(models.Model):
 
     class Meta:
         ordering = ["name"]
+        permissions = [("invite_customer", "Can send a customer the account invitation e-mail")]
         constraints = [
             models.UniqueConstraint(
                 customer_email_key("email"),

@@ -7,3 +7,10 @@ class ReportsConfig(AppConfig):
 
     name = "reports"
     verbose_name = "Reports"
+
+    def ready(self) -> None:
+        from orders import demo
+
+        from .demo import seed_dashboard_demo
+
+        demo.register_step("reports.dashboard", seed_dashboard_demo)  # low-stock alerts e-mailed, an invited customer

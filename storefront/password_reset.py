@@ -35,3 +35,13 @@ def password_reset_secrets(message) -> dict:
     if user is None or not user.has_usable_password() or user.email.strip().lower() != message.to.strip().lower():
         raise ValueError("The account can no longer reset its password by this e-mail address.")
     return {"reset_url": password_reset_url(user, token=default_token_generator.make_token(user))}
+
+
+def account_invitation_secrets(message) -> dict:
+    """The real set-password link of an invitation (orders.services.customers): the message's account
+    (`topic_id`) must still be an active customer account at the message's address and must not have chosen
+    a password yet (then the invitation is spent; the customer uses "Forgot your password?")."""
+    user = get_user_model().objects.filter(pk=message.topic_id, is_active=True, is_staff=False).first()
+    if user is None or user.has_usable_password() or user.email.strip().lower() != message.to.strip().lower():
+        raise ValueError("The account is no longer waiting for its first password at this address.")
+    return {"reset_url": password_reset_url(user, token=default_token_generator.make_token(user))}

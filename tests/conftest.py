@@ -73,6 +73,8 @@ DATA_MIGRATIONS = [
     ("invoicing.migrations.0004_finance_permissions", "grant"),
     ("returns.migrations.0002_reasons_and_permissions", "create_defaults"),
     ("reports.migrations.0002_report_permissions", "grant"),
+    ("catalog.migrations.0007_stock_alerts", "grant_alert_permissions"),
+    ("orders.migrations.0013_customer_invitation", "grant_invite_customer"),
 ]
 
 

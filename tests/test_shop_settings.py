@@ -67,6 +67,12 @@ def test_a_manager_edits_the_shop_settings_and_each_edit_is_kept_in_history(shop
         ("sender_email", "not-an-address"),
         ("reservation_expiry_hours", "-1"),
         ("default_shipping_tax_rate", "-5"),
+        ("default_shipping_tax_rate", "NaN"),
+        ("default_shipping_tax_rate", "101"),
+        ("reservation_expiry_hours", "100000"),
+        ("address", "Main\x00street"),
+        ("vat_number", "NL\x07123"),
+        ("low_stock_email", "not-an-address"),
     ],
 )
 def test_an_invalid_value_is_refused_with_a_message_and_nothing_changes(shop, manager_client, field, bad_value):
@@ -129,3 +135,35 @@ def test_the_database_refuses_a_second_row_written_behind_the_models_back(shop):
     with pytest.raises(IntegrityError), transaction.atomic():
         ShopSettings.objects.bulk_create([ShopSettings(id=2, name="Duplicate")])
     assert ShopSettings.objects.count() == 1
+
+
+def test_the_settings_page_groups_every_setting_by_topic_with_help_and_history(shop, manager_client):
+    # when
+    response = manager_client.get(CHANGE_URL)
+    page = response.content.decode()
+    # then: every editable field is on the page, in a topic, with its help text
+    fieldsets = response.context["adminform"].fieldsets
+    placed = [name for _, options in fieldsets for name in options["fields"]]
+    editable = [f.name for f in ShopSettings._meta.fields if f.editable and not f.primary_key]
+    assert set(editable) <= set(placed)
+    assert [title for title, _ in fieldsets][:5] == [
+        "Shop",
+        "E-mail",
+        "Prices and tax",
+        "Invoicing",
+        "Stock and fulfilment",
+    ]
+    for name in editable:
+        help_text = str(ShopSettings._meta.get_field(name).help_text)
+        assert help_text, f"{name} has no help text"
+    assert "Who is e-mailed when a product" in page
+    assert "Series INV (Debit invoice)" in page or "Series INV" in page
+    assert reverse("admin:oms_shopsettings_history", args=[1]) in page
+
+
+def test_the_low_stock_address_is_saved(shop, manager_client):
+    # when
+    manager_client.post(CHANGE_URL, form_data(shop, low_stock_email="buyer@example.com"))
+    # then
+    shop.refresh_from_db()
+    assert shop.low_stock_email == "buyer@example.com"

@@ -215,6 +215,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.tasks.reservations_expire_task",
         "schedule": 300.0,
     },
+    # Low-stock alerts whose after-commit e-mail was not queued (orders.services.stock_alerts).
+    "notify-low-stock": {
+        "task": "orders.tasks.stock_alerts_notify_task",
+        "schedule": 300.0,
+    },
     "release-due-ship-later-holds": {
         "task": "fulfillment.tasks.holds_release_due_task",
         "schedule": 3600.0,
@@ -301,6 +306,7 @@ UNFOLD = {
         },
     },
     "STYLES": [lambda request: static("oms/admin.css")],
+    "DASHBOARD_CALLBACK": "reports.dashboard.dashboard_callback",  # the admin home's figures
     "SIDEBAR": {
         "show_search": False,
         "show_all_applications": False,

@@ -19,7 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from catalog.models import Product, StockLevel, StockLocation, StockMovement, TaxRate
-from catalog.services import stock_receive
+from catalog.services import stock_level_set_reorder_point, stock_receive
 from oms.models import ShopSettings, User
 from oms.money import ZERO, quantize
 from orders import demo
@@ -252,8 +252,8 @@ def _receive(rng: random.Random, product: Product, locations: list[StockLocation
         if quantity:
             stock_receive(product=product, location=location, quantity=quantity, reason="Demo opening stock")
         level, _ = StockLevel.objects.get_or_create(product=product, location=location)
-        level.reorder_point = reorder_point  # a setting of the level, not a stock change: no movement
-        level.save(update_fields=["reorder_point"])
+        # A setting of the level, not a stock change (no movement); its service raises the low-stock alert.
+        stock_level_set_reorder_point(level_id=level.pk, reorder_point=reorder_point)
 
 
 def _channels() -> tuple[dict[str, Channel], dict[str, str]]:

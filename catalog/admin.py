@@ -147,9 +147,12 @@ class AlertStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(StockAlert)
-class StockAlertAdmin(ReadOnlyAdminMixin, ModelAdmin):
+class StockAlertAdmin(ReadOnlyAdminMixin, KeysetListMixin, ModelAdmin):
     """Alerts raised when a level's sellable stock fell below its reorder point; the stock services raise and
-    clear them, staff only read them (the dashboard links here with ?status=open)."""
+    clear them, staff only read them (the dashboard links here with ?status=open). Every fall is kept, so the
+    list pages by key on (raised_at, id) with a capped count."""
+
+    keyset_field = "raised_at"
 
     list_display = ("raised_at", "level", "sellable", "reorder_point", "sellable_now", "cleared_at", "notified_at")
     list_filter = (AlertStatusFilter, "level__location")

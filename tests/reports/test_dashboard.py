@@ -124,9 +124,8 @@ def _many_orders(n: int, template: Order) -> None:
     )  # fmt: skip
 
 
-# session, user, the shop-settings admin's "exists" (twice: sidebar and app list), the counts (one query), today,
-# the waiting orders, the open alerts
-DASHBOARD_QUERIES = 8
+# session, user, the counts (one query), today, the waiting orders, the open alerts
+DASHBOARD_QUERIES = 6
 
 
 @pytest.mark.parametrize("orders", [10, 200])

@@ -3,8 +3,8 @@
 `dashboard_callback` is unfold's DASHBOARD_CALLBACK (settings.UNFOLD): it adds `dashboard` to the admin
 index's context and templates/admin/index.html shows it above the sidebar's groups.
 
-Cost: a fixed number of queries (4, after session and user) the data size (tests/reports/test_dashboard.py pins it), each an
-index range scan or bounded by a LIMIT, so no figure grows with the order table:
+Cost: four queries after session and user, whatever the data size (tests/reports/test_dashboard.py pins
+the page's 6), each an index range scan or bounded by a LIMIT, so no figure grows with the order table:
 1. every count (the order list's status tabs, overdue invoices, refunds awaiting approval, open low-stock
    alerts, failed e-mails and webhooks) in ONE query of capped scalar subqueries (oms.admin_lists);
 2. today's orders and revenue per currency (placed_at's index: today's rows only);

@@ -69,6 +69,11 @@ class ReturnRequestAdmin(ReadOnlyAdminMixin, KeysetListMixin, ModelAdmin):
         title = "Expected returns" if open_only else "Return requests"
         return super().changelist_view(request, {"title": title, **(extra_context or {})})
 
+    def get_urls(self):
+        from .admin_exchange import decision_urls  # accept/decline and the label (returns.admin_exchange)
+
+        return decision_urls(self) + super().get_urls()
+
     def get_search_results(self, request, queryset, search_term):
         return search(queryset, search_term), False
 

@@ -17,6 +17,7 @@ from .selectors import line_units, reasons_active, requests_of_order, returns_of
 from .services.common import parse_units
 from .services.credit import parse_correction, suggested_refund
 from .services.quarantine import quarantine_resolve
+from .services.return_labels import label_downloads_attach
 from .services.returns import LineInput, return_cancel, return_create, return_process
 
 REQUESTS, RETURNS, CREATE = "return-requests", "returns", "create-return"
@@ -25,7 +26,9 @@ PERM = "returns.process_return"
 
 def requests_view(request, order, model_admin):
     may, refusal = hooks.may(request.user, "return", order)
-    context = {"requests": requests_of_order(order), "may_process": may, "refusal": refusal}
+    requests = requests_of_order(order)
+    label_downloads_attach(requests)  # who printed each accepted request's label (returns.admin_exchange)
+    context = {"requests": requests, "may_process": may, "refusal": refusal}
     return render_order_page(request, order, model_admin, slug=REQUESTS, title="Return requests",
                              template="admin/returns/order/requests.html", context=context)  # fmt: skip
 

@@ -45,3 +45,10 @@ def label_downloads_summary(request_ids) -> dict[int, dict]:
         entry[row["source"]] = row["n"]
         entry["last"] = max(filter(None, (entry["last"], row["last"])))
     return summary
+
+
+def label_downloads_attach(requests) -> None:
+    """Set `label_printed` ({"storefront": n, "admin": n, "last": time} or None) on each request (one query)."""
+    summary = label_downloads_summary([request.pk for request in requests])
+    for request in requests:
+        request.label_printed = summary.get(request.pk)

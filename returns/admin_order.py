@@ -16,6 +16,7 @@ from .models import ReturnLine, ReturnRequest
 from .selectors import line_units, reasons_active, requests_of_order, returns_of_order
 from .services.common import parse_units
 from .services.credit import parse_correction, suggested_refund
+from .services.exchanges import ExchangeInput, exchange_preview, product_ref_for_sku
 from .services.quarantine import quarantine_resolve
 from .services.return_labels import label_downloads_attach
 from .services.returns import LineInput, return_cancel, return_create, return_process
@@ -72,10 +73,12 @@ def _rows(order, post, prefill: dict[int, int], default_reason, default_location
     for units in line_units(order):
         pk = units.line.pk
         if post is not None:
-            typed = {key: post.get(f"{key}_{pk}", "") for key in ("qty", "reason", "disposition", "location")}
+            keys = ("qty", "reason", "disposition", "location", "exchange_sku", "exchange_qty")
+            typed = {key: post.get(f"{key}_{pk}", "") for key in keys}
         else:
             typed = {"qty": str(prefill.get(pk, 0)), "reason": default_reason,
-                     "disposition": ReturnLine.Disposition.RESTOCK, "location": default_location}  # fmt: skip
+                     "disposition": ReturnLine.Disposition.RESTOCK, "location": default_location,
+                     "exchange_sku": "", "exchange_qty": "1"}  # fmt: skip
         rows.append({"units": units, "typed": typed})
     return rows
 
@@ -83,13 +86,15 @@ def _rows(order, post, prefill: dict[int, int], default_reason, default_location
 def _lines(rows) -> list[LineInput]:
     return [
         LineInput(row["units"].line.pk, row["typed"]["qty"], row["typed"]["reason"], row["typed"]["disposition"],
-                  row["typed"]["location"] or None)
+                  row["typed"]["location"] or None, product_ref_for_sku(row["typed"]["exchange_sku"]),
+                  row["typed"]["exchange_qty"])
         for row in rows if str(row["typed"]["qty"]).strip() not in ("", "0")
     ]  # fmt: skip
 
 
 def _suggestion(order, rows, post) -> dict:
     """The live suggested refund for what is typed (the htmx part of the page); typing errors are shown."""
+    exchanges = []  # the exchanges typed, with their quotes (returns.services.exchanges)
     try:
         units = {}
         for row in rows:
@@ -97,7 +102,10 @@ def _suggestion(order, rows, post) -> dict:
             count = parse_units(
                 row["typed"]["qty"], label=f"Units of {line.name[:40]}", maximum=row["units"].returnable
             )
-            if count:
+            if count and row["typed"]["exchange_sku"].strip():  # an exchange: only its difference moves
+                data = ExchangeInput(product_ref_for_sku(row["typed"]["exchange_sku"]), row["typed"]["exchange_qty"])
+                exchanges.append(exchange_preview(line=line, units=count, data=data))
+            elif count:
                 units[line.pk] = count
         shipping = post is not None and post.get("refund_shipping") == "on"
         plan = suggested_refund(order=order, units=units, refund_shipping=shipping)
@@ -105,7 +113,7 @@ def _suggestion(order, rows, post) -> dict:
         final = plan.final(correction)
     except OrderError as exc:
         return {"error": exc.message}
-    return {"plan": plan, "final": final, "correction": correction}
+    return {"plan": plan, "final": final, "correction": correction, "exchanges": exchanges}
 
 
 def create_view(request, order, model_admin):

@@ -212,3 +212,31 @@ def exchange_line_ids(made: list[ReturnLine]) -> set[int]:
     """Ids of the return lines that are exchanges (the return's own credit leaves them out)."""
     ids = [line.pk for line in made]
     return set(ReturnExchange.objects.filter(return_line_id__in=ids).values_list("return_line_id", flat=True))
+
+
+def product_ref_for_sku(sku) -> str:
+    """What staff type (a SKU) as the product id the services take; an unknown SKU passes through as typed,
+    so the service's refusal names it."""
+    text = str(sku or "").strip()
+    if not text:
+        return ""
+    found = Product.objects.filter(sku=text[:64], active=True).values_list("pk", flat=True).first()
+    return str(found) if found else text
+
+
+@dataclass(frozen=True)
+class ExchangeRow:
+    """One exchange as the return form shows it before anything is created."""
+
+    line: OrderLine
+    units: int
+    product: Product
+    quantity: int
+    quote: ExchangeQuote
+
+
+def exchange_preview(*, line: OrderLine, units: int, data: ExchangeInput) -> ExchangeRow:
+    """The quote for an exchange typed on the return form (read only); refused naming "exchange"."""
+    product, quantity = exchange_parse(data, line_name=line.name)
+    return ExchangeRow(line, units, product, quantity,
+                       exchange_quote(order_line=line, units=units, product=product, quantity=quantity))  # fmt: skip

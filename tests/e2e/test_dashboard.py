@@ -1,6 +1,8 @@
 """The manager's morning in Chromium: the dashboard's figures, "Overdue invoices" followed to the filtered
-list; a customer's page and its account invitation; the settings page. Screenshots at 1440 and 390 px."""
+list, a report exported as CSV; a customer's page and its account invitation; the settings page.
+Screenshots at 1440 and 390 px."""
 
+import csv
 from datetime import timedelta
 from decimal import Decimal
 
@@ -65,6 +67,15 @@ def test_a_manager_opens_the_dashboard_and_follows_overdue_invoices(live_server,
     assert page.get_by_text(late_number).first.is_visible()
     assert page.get_by_text(recent_number).count() == 0
     shots(page, "overdue-list")
+    # when: they open the financial report and export its first table as CSV
+    page.goto(f"{live_server.url}/admin/reports/finance/")
+    with page.expect_download() as download:
+        page.locator("a.csv-link").first.click()
+    # then: a CSV file with a header row
+    with open(download.value.path(), encoding="utf-8-sig") as exported:
+        rows = list(csv.reader(exported))
+    assert download.value.suggested_filename.endswith(".csv")
+    assert len(rows) >= 1 and rows[0]
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

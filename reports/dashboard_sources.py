@@ -97,7 +97,7 @@ def refunds_awaiting_approval_source() -> Source | None:
 
 def _awaiting_approval_status(refund) -> str | None:
     choices = getattr(refund, "Status", None)
-    for name in ("AWAITING_APPROVAL", "PENDING_APPROVAL", "NEEDS_APPROVAL"):
+    for name in ("AWAITING_APPROVAL", "PENDING_APPROVAL", "NEEDS_APPROVAL", "PENDING"):
         member = getattr(choices, name, None)
         if member is not None:
             return member.value

@@ -139,3 +139,24 @@ def test_the_admin_home_reads_a_fixed_number_of_queries_whatever_the_data(shop_d
     # then
     assert response.status_code == 200
     assert len(queries) == DASHBOARD_QUERIES, [q["sql"][:120] for q in queries]
+
+
+def test_the_refunds_card_follows_the_returns_app(superuser):
+    # given: the returns app may or may not have its Refund model yet (built beside this dashboard)
+    from django.apps import apps
+
+    from reports.dashboard_sources import refunds_awaiting_approval_source
+
+    # when
+    source = refunds_awaiting_approval_source()
+    # then: no card without refunds; with them, the pending ones, linked to the refund list filtered the same way
+    try:
+        refund = apps.get_model("returns", "Refund")
+    except LookupError:
+        assert source is None
+        assert "refunds_awaiting_approval" not in by_key(dashboard_for(superuser).attention)
+        return
+    assert source is not None and source.url.endswith("?status__exact=pending")
+    assert list(source.queryset.values_list("pk", flat=True)) == list(
+        refund.objects.filter(status="pending").values_list("pk", flat=True)
+    )

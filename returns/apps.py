@@ -22,3 +22,11 @@ class ReturnsConfig(AppConfig):
         registry.register()
         admin_order.register_pages()
         demo.register_step("returns", seed_returns)
+        self._ready_exchanges()
+
+    def _ready_exchanges(self) -> None:
+        from orders import demo
+
+        from .demo_exchange import seed_exchanges
+
+        demo.register_step("returns.exchanges", seed_exchanges)

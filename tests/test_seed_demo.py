@@ -141,6 +141,16 @@ def assert_returns_in_every_disposition() -> None:
     assert {"requested", "completed"} <= set(ReturnRequest.objects.values_list("status", flat=True))
 
 
+def assert_exchanges_and_a_printed_label() -> None:
+    from returns.models import ReturnExchange, ReturnLabelDownload, ReturnRequest
+
+    exchanges = ReturnExchange.objects.filter(replacement_line__isnull=False)
+    assert exchanges.filter(owed__gt=0, debit_invoice__isnull=False).exists()  # a dearer replacement, billed
+    assert exchanges.filter(credited__gt=0, credit_invoice__isnull=False).exists()  # a cheaper one, credited
+    accepted = ReturnRequest.objects.filter(status=ReturnRequest.Status.ACCEPTED)
+    assert ReturnLabelDownload.objects.filter(request__in=accepted, source="storefront").exists()
+
+
 def assert_pick_lists_done_short_and_open() -> None:
     lists = list(PickList.objects.order_by("pk"))
     assert [p.status for p in lists] == ["done", "done", "open"]
@@ -166,6 +176,7 @@ def test_seed_demo_builds_a_consistent_demo_shop_with_every_state_and_a_second_r
     assert_shipped_orders_have_their_shipments()
     assert_invoices_in_every_status()
     assert_returns_in_every_disposition()
+    assert_exchanges_and_a_printed_label()
     assert [(rule.name, rows) for rule, rows in run_all() if rows] == []
     # and the web channel's token was printed, while only its digest is stored
     web = Channel.objects.get(code="web")

@@ -77,3 +77,47 @@ def test_staff_accept_a_request_and_the_customer_prints_the_label(
     ).stdout.decode()
     assert request.number in text and order.number in text and "Harbour Goods" in text
     assert ReturnLabelDownload.objects.get().source == "storefront"
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_staff_exchange_a_returned_mug_for_a_larger_one_and_see_the_difference(
+    live_server, page, admin_login, place_order, customer, location, tax_rate, shop
+):
+    # given: a shipped, invoiced and paid order of two mugs, and a larger mug in stock
+    from tests.invoicing.helpers import issued, pay
+
+    mug = factories.ProductFactory(sku="MUG-1", name="Stoneware mug", unit_price=Decimal("12.50"), tax_rate=tax_rate)
+    xl = factories.ProductFactory(sku="MUG-XL", name="Stoneware mug XL", unit_price=Decimal("16.00"), tax_rate=tax_rate)
+    factories.stock(mug, location, 10)
+    factories.stock(xl, location, 3)
+    order = place_order([(mug, 2)])
+    line = order.lines.get()
+    factories.ship(order.pk, {line.pk: 2})
+    desk = staff_in("Order desk", "clerk@example.com")
+    issued(order, desk)
+    pay(order, order.total_gross)
+
+    # when: the desk types one mug back, exchanged for one XL
+    page.set_viewport_size({"width": 1440, "height": 900})
+    admin_login(desk)
+    page.goto(f"{live_server.url}/admin/orders/order/{order.pk}/create-return/")
+    page.fill(f"input[name=qty_{line.pk}]", "1")
+    page.fill(f"input[name=exchange_sku_{line.pk}]", "MUG-XL")
+    page.keyboard.press("Tab")
+    # then: the suggestion shows the difference the customer pays, and no refund for the mug
+    page.wait_for_selector("#exchange-quotes .exchange-owed")
+    assert page.locator("#exchange-quotes .exchange-owed").inner_text() == "EUR 3.50"
+    assert page.locator("#suggested-amount").inner_text() == "EUR 0.00"
+    shot(page, "exchange-desktop")
+    page.set_viewport_size({"width": 390, "height": 844})
+    shot(page, "exchange-phone")
+    page.set_viewport_size({"width": 1440, "height": 900})
+
+    # when: the return is created
+    page.click("#create-return-submit")
+    page.wait_for_selector("text=was processed")
+    # then: the XL is on the order, reserved, and only 3.50 is invoiced on top
+    from returns.models import ReturnExchange
+
+    exchange = ReturnExchange.objects.get()
+    assert exchange.replacement_line.product == xl and exchange.debit_invoice.total_gross == Decimal("3.50")

@@ -51,7 +51,7 @@ def render_svg(chart: Chart) -> SafeString:
         f'xmlns="http://www.w3.org/2000/svg">',
         f"<title>{escape(chart.title)}</title>",
     ]
-    parts += _grid(top, y, plot_w, chart.unit)
+    parts += _grid(top, y, plot_w)  # the unit is in the caption above the chart
     parts += _labels(chart.labels, x)
     if len(chart.series) == 1:
         parts += _bars(chart, x, y, slot)
@@ -61,15 +61,13 @@ def render_svg(chart: Chart) -> SafeString:
     return mark_safe("".join(parts))  # noqa: S308  (every text in it went through escape())
 
 
-def _grid(top: Decimal, y, plot_w: int, unit: str) -> list[str]:
+def _grid(top: Decimal, y, plot_w: int) -> list[str]:
     out = []
     for i in range(5):
         value = top * i / 4
         ypos = f"{y(value):.1f}"
         out.append(f'<line class="grid" x1="{LEFT}" x2="{LEFT + plot_w}" y1="{ypos}" y2="{ypos}"/>')
         out.append(f'<text class="axis" x="{LEFT - 6}" y="{ypos}" text-anchor="end" dy="4">{_figure(value)}</text>')
-    if unit:
-        out.append(f'<text class="axis unit" x="{LEFT - 6}" y="{TOP - 4}" text-anchor="end">{escape(unit)}</text>')
     return out
 
 

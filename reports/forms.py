@@ -56,14 +56,17 @@ class ReportFilterForm(forms.Form):
     period = forms.ChoiceField(label="Per", choices=PERIODS, required=False)
 
     def __init__(self, data=None, **kwargs):
-        # The query string uses from/to (short, readable links); the form fields need other names.
+        # Links say from/to (short, readable); the form itself submits its fields' names (date_from/date_to).
         if data is not None:
             data = {
-                "date_from": data.get("from", ""),
-                "date_to": data.get("to", ""),
+                "date_from": data.get("from") or data.get("date_from", ""),
+                "date_to": data.get("to") or data.get("date_to", ""),
                 "channel": data.get("channel", ""),
                 "period": data.get("period", ""),
             }
+        else:  # the page opened without filters shows what it uses: the default range, per week
+            default = default_filters()
+            kwargs.setdefault("initial", {"date_from": default.since, "date_to": default.until, "period": default.period})
         super().__init__(data, **kwargs)
         self.fields["date_from"].widget.attrs.update(min=REPORT_DATE_MIN.isoformat(), max=REPORT_DATE_MAX.isoformat())
         self.fields["date_to"].widget.attrs.update(min=REPORT_DATE_MIN.isoformat(), max=REPORT_DATE_MAX.isoformat())

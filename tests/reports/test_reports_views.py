@@ -88,6 +88,13 @@ def test_a_nul_character_in_the_query_is_refused_without_a_500(client, manager):
     assert client.get(reverse("reports:orders"), {"channel": "x\x00y"}).status_code == 400
 
 
+def test_the_form_s_own_field_names_work_as_well_as_the_short_link_names(client, manager):
+    client.force_login(manager)
+    for query in ({"from": "2026-03-01", "to": "2026-03-31"}, {"date_from": "2026-03-01", "date_to": "2026-03-31"}):
+        filters = client.get(reverse("reports:orders"), query).context["filters"]
+        assert (filters.since, filters.until) == (date(2026, 3, 1), date(2026, 3, 31))
+
+
 def test_an_unknown_table_is_a_404(client, manager):
     client.force_login(manager)
     assert client.get(reverse("reports:orders"), {"csv": "nope"}).status_code == 404

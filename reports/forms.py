@@ -66,7 +66,8 @@ class ReportFilterForm(forms.Form):
             }
         else:  # the page opened without filters shows what it uses: the default range, per week
             default = default_filters()
-            kwargs.setdefault("initial", {"date_from": default.since, "date_to": default.until, "period": default.period})
+            initial = {"date_from": default.since, "date_to": default.until, "period": default.period}
+            kwargs.setdefault("initial", initial)
         super().__init__(data, **kwargs)
         self.fields["date_from"].widget.attrs.update(min=REPORT_DATE_MIN.isoformat(), max=REPORT_DATE_MAX.isoformat())
         self.fields["date_to"].widget.attrs.update(min=REPORT_DATE_MIN.isoformat(), max=REPORT_DATE_MAX.isoformat())

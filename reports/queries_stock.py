@@ -4,10 +4,9 @@ the units sold in the range (and channel). Value is units on hand at the product
 catalogue keeps no cost price, so this is the stock's value at list price, not its cost.
 """
 
-from django.db.models import Count, ExpressionWrapper, F, IntegerField, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, ExpressionWrapper, F, IntegerField, Sum
 
-from catalog.models import Product, StockLevel
+from catalog.models import StockLevel
 from orders.models import OrderLine
 
 from .forms import Filters
@@ -94,26 +93,35 @@ def low_stock() -> Table:
 
 
 def slow_movers(filters: Filters) -> Table:
-    """Products with stock on hand that sold the fewest units in the range (none first)."""
-    sold = (
-        OrderLine.objects.filter(product=OuterRef("pk"), order__in=placed_orders(filters).filter(LIVE))
-        .values("product")
+    """Products with stock on hand that sold the fewest units in the range (none first).
+
+    Two grouped queries, merged per product: the stock of every product that has some, and the units sold
+    per product in the range. (As one query, a correlated subquery per product re-read the order lines of
+    the range for every product: 40 s at 100,000 orders.) The merge loops over products, never orders.
+    """
+    stocked = (
+        StockLevel.objects.values("product_id", "product__sku", "product__name")
+        .annotate(**_stock_sums())
+        .filter(sum_on_hand__gt=0)
+    )
+    sold = dict(
+        OrderLine.objects.filter(order__in=placed_orders(filters).filter(LIVE), product__isnull=False)
+        .values("product_id")
         .annotate(units=Sum(F("quantity") - F("quantity_canceled")))
-        .values("units")
+        .values_list("product_id", "units")
     )
-    rows = (
-        Product.objects.annotate(on_hand=Sum("stock_levels__on_hand"))
-        .filter(on_hand__gt=0)
-        .annotate(sold=Coalesce(Subquery(sold, output_field=IntegerField()), Value(0)))
-        .annotate(value=Sum(ExpressionWrapper(F("stock_levels__on_hand") * F("unit_price"), output_field=MONEY)))
-        .values("sku", "name", "on_hand", "sold", "value")
-        .order_by("sold", "-on_hand", "sku")[:SLOW_MAX]
-    )
+    rows = sorted(
+        (
+            (sold.get(r["product_id"], 0), -r["sum_on_hand"], r["product__sku"], r["product__name"], r["sum_value"])
+            for r in stocked
+        ),
+        key=lambda row: row[:3],
+    )[:SLOW_MAX]
     table = Table(
         f"Slow movers (fewest units sold in the range, first {SLOW_MAX})",
         ["SKU", "Product", "On hand", "Units sold", "Value at list price"],
     )
-    table.rows = [(r["sku"], r["name"], r["on_hand"], r["sold"], cents(r["value"])) for r in rows]
+    table.rows = [(sku, name, -minus_on_hand, units, cents(value)) for units, minus_on_hand, sku, name, value in rows]
     return table
 
 

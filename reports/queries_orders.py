@@ -104,17 +104,19 @@ def top_products(filters: Filters) -> Table:
     """Catalogue products by gross revenue of their live units (custom items are not products)."""
     lines = OrderLine.objects.filter(order__in=placed_orders(filters).filter(LIVE), product__isnull=False)
     rows = (
-        lines.values("product__sku", "product__name", "order__currency")
+        lines.values("product_id", "product__sku", "product__name", "order__currency")
         .annotate(
             units=Sum(F("quantity") - F("quantity_canceled")),
-            orders=Count("order", distinct=True),
+            # lines, not COUNT(DISTINCT order): a distinct count forces a sort of every line of the range
+            # (external merge at 100,000 orders); an order has a product on one line unless typed twice
+            lines=Count("pk"),
             gross=Sum("gross"),
         )
         .order_by("-gross", "product__sku")[:TOP]
     )
-    table = Table(f"Top {TOP} products", ["SKU", "Product", "Currency", "Units", "Orders", "Revenue gross"])
+    table = Table(f"Top {TOP} products", ["SKU", "Product", "Currency", "Units", "Order lines", "Revenue gross"])
     table.rows = [
-        (r["product__sku"], r["product__name"], r["order__currency"], r["units"], r["orders"], cents(r["gross"]))
+        (r["product__sku"], r["product__name"], r["order__currency"], r["units"], r["lines"], cents(r["gross"]))
         for r in rows
     ]
     return table

@@ -26,21 +26,27 @@ def received(filters: Filters) -> QuerySet[OrderPayment]:
     return payments.filter(order__channel_id=filters.channel_id) if filters.channel_id else payments
 
 
+def _matched():
+    return Exists(InvoicePayment.objects.filter(payment=OuterRef("pk")))
+
+
+def _reversed():
+    # NOT EXISTS rather than the reverse one-to-one's LEFT JOIN: PostgreSQL then plans an anti join instead
+    # of one index probe per payment (0.7 s at 80,000 payments)
+    return Exists(OrderPayment.objects.filter(reverses=OuterRef("pk")))
+
+
+def _per_currency(rows, /, **sums) -> dict[str, dict]:
+    return {row.pop("order__currency"): row for row in rows.values("order__currency").annotate(**sums)}
+
+
 def summary(filters: Filters) -> Table:
-    applied = InvoicePayment.objects.filter(payment=OuterRef("pk"))
-    counts = (
-        received(filters)
-        .annotate(matched=Exists(applied))
-        .values("order__currency")
-        .annotate(
-            payments=Count("pk"),
-            received_sum=Sum("amount"),
-            matched_n=Count("pk", filter=Q(matched=True)),
-            unmatched_n=Count("pk", filter=Q(matched=False, reversal__isnull=True)),
-            unmatched=Sum("amount", filter=Q(matched=False, reversal__isnull=True)),
-        )
-        .order_by("order__currency")
-    )
+    """Three plain grouped queries (all, matched, open) rather than one with EXISTS inside the aggregates:
+    that one's cost estimate switched on PostgreSQL's JIT, 2.7 s of compiling for 0.3 s of work."""
+    payments = received(filters)
+    every = _per_currency(payments, payments=Count("pk"), received_sum=Sum("amount"))
+    matched = _per_currency(payments.filter(_matched()), n=Count("pk"))
+    open_ = _per_currency(payments.filter(~_matched(), ~_reversed()), n=Count("pk"), amount=Sum("amount"))
     applied_sums = dict(
         InvoicePayment.objects.filter(payment__in=received(filters))
         .values("invoice__currency")
@@ -53,9 +59,10 @@ def summary(filters: Filters) -> Table:
          "Unmatched amount"],
     )  # fmt: skip
     table.rows = [
-        (r["order__currency"], r["payments"], cents(r["received_sum"]), r["matched_n"],
-         cents(applied_sums.get(r["order__currency"])), r["unmatched_n"], cents(r["unmatched"]))
-        for r in counts
+        (currency, r["payments"], cents(r["received_sum"]), matched.get(currency, {}).get("n", 0),
+         cents(applied_sums.get(currency)), open_.get(currency, {}).get("n", 0),
+         cents(open_.get(currency, {}).get("amount")))
+        for currency, r in sorted(every.items())
     ]  # fmt: skip
     return table
 
@@ -63,7 +70,7 @@ def summary(filters: Filters) -> Table:
 def unmatched(filters: Filters) -> Table:
     rows = (
         received(filters)
-        .filter(invoice_applications__isnull=True, reversal__isnull=True)
+        .filter(~_matched(), ~_reversed())
         .values("paid_on", "order__number", "order__customer__name", "order__currency", "amount", "method", "reference")
         .order_by("paid_on", "pk")[:LIST_MAX]
     )

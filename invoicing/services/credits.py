@@ -137,13 +137,14 @@ def invoice_credit(
     for position, line in enumerate(lines):
         line.invoice, line.position = credit, position
     InvoiceLine.objects.bulk_create(lines)
-    issue_locked(credit, actor=actor, source=source)
     take_back(debit, credit.total_gross, actor=actor, source=source)
     debit.refresh_from_db()
     debit.amount_credited += credit.total_gross
     debit.follow_payments()
     follow_due(debit)
     debit.save(update_fields=["amount_credited", "next_due_date", "status", "paid_at", "updated_at"])
-    events.invoice_credited_event(invoice=debit, credit=credit, actor=actor, source=source)
     invoices_reconcile(order=debit.order, actor=actor, source=source)
+    # The credit series' counter last: it is held to the commit, so only the number and its event follow it.
+    issue_locked(credit, actor=actor, source=source)
+    events.invoice_credited_event(invoice=debit, credit=credit, actor=actor, source=source)
     return credit

@@ -18,7 +18,7 @@ from ..models import Invoice, InvoiceLine
 from .drafts import _new_invoice, debit_invoice_of, set_totals, snapshot_lines, terms_choose
 from .issue import issue_locked
 from .lifecycle import invoice_send
-from .payments import invoices_reconcile
+from .payments import invoices_reconcile, money_waiting
 
 Source = OrderEvent.Source
 
@@ -97,9 +97,10 @@ def family_invoice(
             if combined
             else _each(members, actor=actor, terms=terms, source=source)
         )
+        waiting = [member for member in members if money_waiting(member)]  # read before the counter is taken
         for invoice in made:
             issue_locked(invoice, actor=actor, source=source)
-        for member in members:
+        for member in waiting:
             invoices_reconcile(order=member, actor=actor, source=source)
     if send:
         for invoice in made:

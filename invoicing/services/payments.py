@@ -112,6 +112,12 @@ def invoice_paid_first() -> int | None:
     return _paying_invoice.get()
 
 
+def money_waiting(order) -> bool:
+    """Whether the order holds money not applied to its invoices (read only; caller holds the order lock)."""
+    applied = InvoicePayment.objects.filter(order=order).aggregate(s=Sum("amount"))["s"] or ZERO
+    return max(order.amount_paid, ZERO) != applied
+
+
 def invoices_reconcile(*, order, actor=None, source="system", payment=None, first: int | None = None) -> Decimal:
     """Apply the order's unapplied money to its open invoices, or take back what it no longer holds.
 

@@ -53,3 +53,36 @@ def test_a_rolled_back_issue_leaves_no_gap(order):
         raise RuntimeError("the issue failed after taking its number")
     invoice = invoice_issue(invoice_id=invoice_create(order_id=order.pk).pk, issue_date=DAY)
     assert invoice.number == "INV-2026-000001"
+
+
+def _after_the_counter(queries) -> list[str]:
+    """The statements run after the one that takes the number, up to the commit (as verb and table)."""
+    sqls = [q["sql"] for q in queries]
+    taken = max(i for i, sql in enumerate(sqls) if sql.startswith("UPDATE") and "invoicecounter" in sql)
+    held = [" ".join(sql.replace('"', "").split()[:3]) for sql in sqls[taken + 1 :]]
+    return held[: held.index("COMMIT")]  # then the PDF is rendered, after the commit
+
+
+@pytest.mark.parametrize("paid_before", [False, True])
+def test_the_number_is_taken_last_so_the_counter_is_held_shortest(order, paid_before):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.invoicing.helpers import pay
+
+    draft = invoice_create(order_id=order.pk)
+    if paid_before:
+        pay(order, order.total_gross)
+    # when
+    with CaptureQueriesContext(connection) as captured:
+        invoice = invoice_issue(invoice_id=draft.pk, issue_date=DAY)
+    # then: after the number only the invoice row (its draft check), its history and its event are written ...
+    after = _after_the_counter(captured.captured_queries)
+    written = ["SELECT invoicing_invoice.status AS", "UPDATE invoicing_invoice SET",
+               "INSERT INTO invoicing_historicalinvoice", "INSERT INTO orders_orderevent"]  # fmt: skip
+    if not paid_before:
+        assert after == written, after
+    else:  # ... and, when the order holds money, its application to the invoice
+        assert after[:4] == written and any("invoicing_invoicepayment" in sql for sql in after[4:]), after
+        assert invoice.status == Invoice.Status.PAID
+    assert invoice.number == "INV-2026-000001"

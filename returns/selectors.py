@@ -88,9 +88,12 @@ def returns_of_order(order: Order) -> list[Return]:
 
 def request_for_customer(*, customer, order: Order) -> list[ReturnRequest]:
     """The customer's requests on one of their orders (the storefront shows them with their status)."""
+    processed = Return.objects.filter(status=Return.Status.PROCESSED).prefetch_related(
+        Prefetch("lines", queryset=ReturnLine.objects.select_related("order_line").order_by("pk"))
+    )
     return list(
         ReturnRequest.objects.filter(order=order, customer=customer).select_related("reason")
-        .prefetch_related(_request_lines()).order_by("-pk")
+        .prefetch_related(_request_lines(), Prefetch("returns", queryset=processed)).order_by("-pk")
     )  # fmt: skip
 
 

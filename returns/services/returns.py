@@ -158,11 +158,16 @@ def return_create(
     return _process_locked(ret, made, locked, actor=actor, source=source)
 
 
+def _order_of(return_id) -> int | None:
+    if not str(return_id).isdigit() or len(str(return_id)) > 18:
+        return None
+    return Return.objects.filter(pk=int(return_id)).values_list("order_id", flat=True).first()
+
+
 @transaction.atomic
 def return_process(*, return_id, actor, source: str = Source.ADMIN) -> Return:
     """Process a draft return as it was saved (see return_create). Refused: a return that is not a draft."""
-    order_id = Return.objects.filter(pk=return_id).values_list("order_id", flat=True).first() if str(
-        return_id).isdigit() else None  # fmt: skip
+    order_id = _order_of(return_id)
     if order_id is None:
         raise refuse("return", f"Return {str(return_id)[:20]} does not exist.")
     locked = lock(order_id, operation="return", actor=actor, extra_product_ids=exchange_product_ids(int(return_id)))
@@ -179,7 +184,7 @@ def return_process(*, return_id, actor, source: str = Source.ADMIN) -> Return:
 @transaction.atomic
 def return_cancel(*, return_id, actor, source: str = Source.ADMIN) -> Return:
     """Cancel a draft return: its units are free to return again. Nothing had moved yet."""
-    order_id = Return.objects.filter(pk=return_id).values_list("order_id", flat=True).first()
+    order_id = _order_of(return_id)
     if order_id is None:
         raise refuse("return", f"Return {str(return_id)[:20]} does not exist.")
     lock(order_id, operation="return", actor=actor)

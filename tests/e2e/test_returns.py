@@ -99,5 +99,6 @@ def test_customer_requests_a_return_and_staff_process_it_with_restock_and_a_cred
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/account/orders/")
     page.goto(f"{live_server.url}/account/orders/{order.number}/")
-    assert "Received and processed" in page.locator("#returns").inner_text()
+    panel = page.locator("#returns").inner_text()
+    assert "Received and processed" in panel and f"Received ({ret.number}): 1 × Mug" in panel
     shots(page, "storefront_order_processed")

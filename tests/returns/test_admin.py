@@ -116,3 +116,13 @@ def test_unshipped_order_refuses_with_the_guard_sentence(client, desk, place_ord
     client.force_login(desk)
     html = client.get(page(order, "returns")).content.decode()
     assert "no shipped units yet" in html and 'id="create-return"' not in html
+
+
+def test_crafted_targets_are_refused_with_a_message(client, desk, paid):
+    client.force_login(desk)
+    url = page(paid, "returns")
+    for action in ("process", "cancel", "release", "write_off", "burn"):
+        for target in ("abc", "99999999999999999999", ""):
+            response = client.post(url, {"action": action, "target": target, "quantity": "1"}, follow=True)
+            assert response.status_code == 200
+    assert not Return.objects.exists()

@@ -226,8 +226,8 @@ def test_a_shipped_order_offers_no_cancel_or_edit_and_its_lines_no_cancel(client
     # when
     labels = tools(client, placed)
     articles = client.get(reverse("admin:orders_order_page", args=(placed.pk, "articles")))
-    # then
-    assert labels == ["Record payment"]
+    # then: nothing to cancel or edit; its shipped units can come back (returns' "return" operation)
+    assert labels == ["Record payment", "Create return"]
     assert all(row["cancel_form"] is None for row in articles.context["rows"])
 
 

@@ -7,7 +7,7 @@ lock their level themselves.
 
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 
 from oms.bounds import STOCK_CHANGE_MAX, STOCK_LEVEL_MAX
@@ -17,6 +17,34 @@ from .exceptions import InsufficientStock, InvalidStockChange
 from .models import Product, StockLevel, StockLocation, StockMovement
 
 Kind = StockMovement.Kind
+
+
+def _levels_write(levels: list[StockLevel], fields: tuple[str, ...]) -> None:
+    """Write the counters `fields` of several locked levels (values already changed in memory) in one UPDATE.
+
+    Plain SQL, not `bulk_update`: the ORM builds and compiles a CASE expression per level on every call
+    (~1 ms of CPU for a 2-line placement); on PostgreSQL the statement text is the same whatever the number of
+    levels (arrays through UNNEST), so a prepared statement serves every call. Check constraints still apply.
+    """
+    levels = list({level.pk: level for level in levels}.values())
+    table = StockLevel._meta.db_table
+    if connection.vendor == "postgresql":
+        sets = ", ".join(f"{f} = v.{f}" for f in fields)
+        arrays = ", ".join(f"%s::{StockLevel._meta.get_field(f).db_type(connection)}[]" for f in fields)
+        sql = (
+            f"UPDATE {table} AS l SET {sets} FROM UNNEST(%s::bigint[], {arrays}) AS v(id, {', '.join(fields)}) "  # noqa: S608
+            "WHERE l.id = v.id"
+        )
+        params = [[level.pk for level in levels], *([getattr(level, f) for level in levels] for f in fields)]
+    else:
+        whens = " ".join(["WHEN %s THEN %s"] * len(levels))
+        sets = ", ".join(f"{f} = CASE id {whens} END" for f in fields)
+        marks = ", ".join(["%s"] * len(levels))
+        sql = f"UPDATE {table} SET {sets} WHERE id IN ({marks})"  # noqa: S608
+        params = [v for f in fields for level in levels for v in (level.pk, getattr(level, f))]
+        params += [level.pk for level in levels]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def stock_levels_lock(*, product_ids: Iterable[int] = (), product_filter: Q | None = None) -> list[StockLevel]:
@@ -100,7 +128,7 @@ def stock_allocate_many(*, items: list[tuple[StockLevel, int]], reference: str, 
         level.allocated += quantity
     levels = list({level.pk: level for level, _ in items}.values())
     raised, cleared = alerts_mark(levels)
-    StockLevel.objects.bulk_update(levels, ["allocated", "low_stock_alerted"])
+    _levels_write(levels, ("allocated", "low_stock_alerted"))
     alerts_write(raised, cleared)
     return StockMovement.objects.bulk_create(
         StockMovement(level=level, kind=Kind.ALLOCATION, allocated_delta=quantity, reference=reference, actor=actor)
@@ -134,7 +162,7 @@ def _take_many(items: list[tuple[StockLevel, int]], *, kind: str, ships: bool, r
         return []
     levels = list({level.pk: level for level, _ in items}.values())
     raised, cleared = alerts_mark(levels)
-    StockLevel.objects.bulk_update(levels, [*(["on_hand"] if ships else []), "allocated", "low_stock_alerted"])
+    _levels_write(levels, (*(("on_hand",) if ships else ()), "allocated", "low_stock_alerted"))
     alerts_write(raised, cleared)
     return StockMovement.objects.bulk_create(
         StockMovement(level=level, kind=kind, allocated_delta=-quantity, on_hand_delta=-quantity if ships else 0,
@@ -167,7 +195,7 @@ def stock_unship_many(*, items: list[tuple[StockLevel, int]], reference: str, re
         return []
     levels = list({level.pk: level for level, _ in items}.values())
     raised, cleared = alerts_mark(levels)
-    StockLevel.objects.bulk_update(levels, ["on_hand", "allocated", "low_stock_alerted"])
+    _levels_write(levels, ("on_hand", "allocated", "low_stock_alerted"))
     alerts_write(raised, cleared)
     return StockMovement.objects.bulk_create(
         StockMovement(level=level, kind=Kind.RETURN, on_hand_delta=quantity, allocated_delta=quantity,

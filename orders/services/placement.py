@@ -142,7 +142,7 @@ def order_create(*, data: OrderInput, actor=None, source: str = Source.ADMIN, pl
         order.place()
         order.reservation_expires_at = _reservation_deadline(order, shop)
         order_statuses_refresh(order, lines)  # an order that costs nothing is paid from the start
-    _insert_with_number(order)
+    _insert_with_number(order, actor)
     rows_create(OrderLine, lines, actor=actor)
     if place:
         locked = stock_lock(product_ids=[line.product_id for line in lines if line.product_id])
@@ -153,18 +153,18 @@ def order_create(*, data: OrderInput, actor=None, source: str = Source.ADMIN, pl
     return order
 
 
-def _insert_with_number(order: Order) -> None:
+def _insert_with_number(order: Order, actor=None) -> None:
     """Insert a new order together with its number, which derives from the primary key.
 
-    On PostgreSQL the key is drawn from the table's sequence first, so the row is written once; other
-    databases insert and then set the number.
+    On PostgreSQL the key is drawn from the table's sequence first, so the row is written once, with its
+    creation history in the same statement (`rows_create`); other databases insert and then set the number.
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT nextval(pg_get_serial_sequence('orders_order', 'id'))")
             order.pk = cursor.fetchone()[0]
         order.number = order_number_for(order)
-        order.save(force_insert=True)
+        rows_create(Order, [order], actor=actor)
         return
     order.save()
     order.number = order_number_for(order)

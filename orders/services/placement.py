@@ -18,7 +18,7 @@ from ..notify import order_notify
 from ..pricing import LINE_AMOUNT_FIELDS, TOTAL_FIELDS, order_price
 from .allocation import allocation_sync
 from .locks import order_lock, stock_lock
-from .rows import rows_create, rows_update
+from .rows import row_create_keyed, rows_create, rows_update
 from .status import order_statuses_refresh
 
 Source = OrderEvent.Source
@@ -48,8 +48,11 @@ class OrderInput:
     memo: str = ""
 
 
+ORDER_NUMBER_BASE = 10000  # an order's number is this plus its key (also in SQL: _insert_with_number)
+
+
 def order_number_for(order: Order) -> str:
-    return str(10000 + order.pk)
+    return str(ORDER_NUMBER_BASE + order.pk)
 
 
 def customer_default_address(customer: Customer, kind: str, addresses: list[Address] | None = None) -> dict:
@@ -156,15 +159,12 @@ def order_create(*, data: OrderInput, actor=None, source: str = Source.ADMIN, pl
 def _insert_with_number(order: Order, actor=None) -> None:
     """Insert a new order together with its number, which derives from the primary key.
 
-    On PostgreSQL the key is drawn from the table's sequence first, so the row is written once, with its
-    creation history in the same statement (`rows_create`); other databases insert and then set the number.
+    On PostgreSQL one statement draws the key from the table's sequence, derives the number from it and
+    writes the row and its creation history (`rows.row_create_keyed`); other databases insert and then set
+    the number.
     """
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT nextval(pg_get_serial_sequence('orders_order', 'id'))")
-            order.pk = cursor.fetchone()[0]
-        order.number = order_number_for(order)
-        rows_create(Order, [order], actor=actor)
+        row_create_keyed(order, {"number": f"({ORDER_NUMBER_BASE} + k)::text"}, actor=actor)
         return
     order.save()
     order.number = order_number_for(order)

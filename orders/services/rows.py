@@ -15,6 +15,7 @@ request's user). Other databases use simple-history's `bulk_create_with_history`
 from collections.abc import Iterable
 
 from django.db import connection
+from django.db.models.expressions import RawSQL
 from django.db.models.sql import InsertQuery
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history, get_change_reason_from_object
@@ -37,12 +38,23 @@ def rows_create(model, objs: Iterable, *, actor=None) -> list:
     return bulk_create_with_history(objs, model, default_user=actor)
 
 
+def row_create_keyed(obj, derived: dict[str, str], *, actor=None):
+    """PostgreSQL: insert one row of a model with history whose key comes from its table's sequence, with
+    columns derived from that key (`derived`: attname -> SQL over `k`, e.g. {"number": "(10000 + k)::text"}),
+    and its creation history, in ONE statement. Sets the key and the derived values on `obj`."""
+    table, pk = obj._meta.db_table, obj._meta.pk
+    for attname in (pk.attname, *derived):
+        setattr(obj, attname, RawSQL(f"(SELECT {derived.get(attname, 'k')} FROM seq)", ()))  # noqa: S608, S611
+    seq = f"seq AS (SELECT nextval(pg_get_serial_sequence('{table}', '{pk.column}')) AS k)"
+    return _create_with_history_pg(type(obj), [obj], actor, prefix=seq, derived=list(derived))
+
+
 def _history_user_id(history, obj, actor):
     user = getattr(obj, "_history_user", actor or history.get_default_history_user(obj))
     return getattr(user, "pk", None)
 
 
-def _create_with_history_pg(model, objs: list, actor) -> list:
+def _create_with_history_pg(model, objs: list, actor, prefix: str = "", derived: list[str] = ()) -> list:
     opts = model._meta
     history = getattr(model, opts.simple_history_manager_attribute).model
     for obj in objs:
@@ -58,17 +70,21 @@ def _create_with_history_pg(model, objs: list, actor) -> list:
     qn = connection.ops.quote_name
     targets = ", ".join(qn(history._meta.get_field(f.name).column) for f in tracked)
     sources = ", ".join(f"new.{qn(f.column)}" for f in tracked)
+    back = [opts.pk.attname, *derived]  # read back: the key, and the columns derived from it in SQL
     sql = (
-        f"WITH new AS ({insert_sql}), history AS (INSERT INTO {qn(history._meta.db_table)} "  # noqa: S608
+        f"WITH {prefix + ', ' if prefix else ''}new AS ({insert_sql}), "  # noqa: S608
+        f"history AS (INSERT INTO {qn(history._meta.db_table)} "
         f"({targets}, history_date, history_change_reason, history_type, history_user_id) "
-        f"SELECT {sources}, %s, %s, '+', %s FROM new) SELECT new.{qn(opts.pk.column)} FROM new"
+        f"SELECT {sources}, %s, %s, '+', %s FROM new) "
+        f"SELECT {', '.join('new.' + qn(opts.get_field(name).column) for name in back)} FROM new"
     )
     extra = (timezone.now(), get_change_reason_from_object(objs[0]), _history_user_id(history, objs[0], actor))
     with connection.cursor() as cursor:
         cursor.execute(sql, (*params, *extra))
-        pks = [row[0] for row in cursor.fetchall()]
-    for obj, pk in zip(objs, pks, strict=True):
-        obj.pk = pk
+        rows = cursor.fetchall()
+    for obj, row in zip(objs, rows, strict=True):
+        for name, value in zip(back, row, strict=True):
+            setattr(obj, name, value)
         obj._state.adding, obj._state.db = False, connection.alias
     return objs
 

@@ -12,8 +12,9 @@ from returns.services.returns import LineInput, return_create
 from tests.returns.conftest import lines_of
 
 pytestmark = pytest.mark.django_db
-# session, user, the order, the guard's look at the order, the tab's rows, their lines and what they link to
-QUERIES = {"returns": 7, "return-requests": 7}
+# session, user, the order, the guard's look at the order, the tab's rows, their lines and what they link to;
+# the requests tab reads one more: who printed each accepted request's label (returns.admin_exchange)
+QUERIES = {"returns": 7, "return-requests": 8}
 D = ReturnLine.Disposition
 
 

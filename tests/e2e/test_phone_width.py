@@ -141,7 +141,9 @@ def test_the_order_desk_reads_on_a_phone(live_server, page, admin_login, desk, a
 # --- fulfilment and invoicing pages, the pay page and the storefront's invoices (1440 px and 390 px)
 DESKTOP = {"width": 1440, "height": 900}
 # Elements past the screen's right edge that are not inside a table (a table scrolls in its own box).
-OUTSIDE_TABLES = OVERFLOWING.replace("if (box.width === 0", "if (el.closest('table')) continue;\n        if (box.width === 0")
+OUTSIDE_TABLES = OVERFLOWING.replace(
+    "if (box.width === 0", "if (el.closest('table')) continue;\n        if (box.width === 0"
+)
 
 
 @pytest.fixture
@@ -156,8 +158,12 @@ def fulfilment_and_invoices(place_order, customer, product, location, tax_rate, 
     from fulfillment.services.warehouse_events import warehouse_event_receive
     from tests.paylink.conftest import issue_invoice
 
-    teapot = ProductFactory(sku="TEAPOT-STONEWARE-1200ML-SAND", tax_rate=tax_rate, unit_price=Decimal("1249.95"),
-                            name="Stoneware teapot with bamboo handle and stainless infuser, 1.2 litre, sand glaze")  # fmt: skip
+    teapot = ProductFactory(
+        sku="TEAPOT-STONEWARE-1200ML-SAND",
+        name="Stoneware teapot with bamboo handle and stainless infuser, 1.2 litre, sand glaze",
+        unit_price=Decimal("1249.95"),
+        tax_rate=tax_rate,
+    )
     stock(product, location, 50)
     stock(teapot, location, 50)
     customer.user = UserFactory(email="ann@example.com")

@@ -204,6 +204,7 @@ ADMIN_PAGES = [
     ("shipment", "/admin/fulfillment/shipment/{shipment}/change/", ".order-number"),
     ("queue", "/admin/fulfillment/picklist/queue/", "h1"),
     ("picklists", "/admin/fulfillment/picklist/", "#result_list"),
+    ("picklist", "/admin/fulfillment/picklist/{picklist}/change/", "h1"),
     ("order-shipments", "/admin/orders/order/{order}/shipments/", ".shipment-card"),
     ("order-picklists", "/admin/orders/order/{order}/pick-lists/", "h1"),
     ("order-invoices", "/admin/orders/order/{order}/invoices/", "h1"),

@@ -2,7 +2,10 @@
 printed, a return exchanging a unit for a dearer product and one for a cheaper product, through the services.
 Idempotent: does nothing when a demo exchange exists."""
 
+from django.db.models import Exists, OuterRef
+
 from catalog.models import Product, StockLevel, StockLocation
+from invoicing.models import Invoice
 from orders.exceptions import OrderError
 from orders.models import Order
 
@@ -16,13 +19,15 @@ NOTE = "Demo exchange"
 
 
 def _orders():
-    """Paid, shipped demo orders with nothing returned or requested yet (their lines can still come back)."""
+    """Paid, shipped demo orders with nothing returned or requested yet (their lines can still come back);
+    invoiced ones first, so the dearer exchange shows its supplementary invoice."""
+    invoiced = Invoice.objects.filter(order=OuterRef("pk"), kind=Invoice.Kind.DEBIT, status__in=Invoice.LIVE)
     return (
         Order.objects.filter(status=Order.Status.PLACED, external_reference__startswith="DEMO-", amount_paid__gt=0)
         .exclude(fulfillment_status=Order.FulfillmentStatus.UNFULFILLED)
         .filter(return_requests__isnull=True, returns__isnull=True)
         .select_related("customer")
-        .order_by("placed_at", "pk")
+        .order_by(Exists(invoiced).desc(), "placed_at", "pk")
     )
 
 

@@ -241,8 +241,11 @@ class Invoice(FSMModelMixin, models.Model):
                 condition=Q(amount_paid__gte=0, amount_credited__gte=0, amount_credited__lte=F("total_gross")),
                 name="invoice_paid_credited_bounded",
             ),
+            # Half a cent of room: exact on PostgreSQL (amounts are whole cents), and SQLite, which evaluates the
+            # subtraction in floats, no longer refuses 29.95 <= 35.80 - 5.85 (= 29.949999…).
             models.CheckConstraint(
-                condition=Q(amount_paid__lte=F("total_gross") - F("amount_credited")), name="invoice_not_overpaid"
+                condition=Q(amount_paid__lte=F("total_gross") - F("amount_credited") + Decimal("0.005")),
+                name="invoice_not_overpaid",
             ),
             models.CheckConstraint(
                 condition=Q(discount_percent__gte=0, discount_percent__lt=PERCENT_MAX), name="invoice_discount_bounded"
@@ -487,4 +490,4 @@ class InvoiceDocumentTemplate(models.Model):
             raise ValidationError({"body_html": error})
 
 
-from .models_finance import DocumentAccess, InvoiceReport  # noqa: E402,F401  (the pay-link side's models)
+from .models_finance import DocumentAccess, InvoiceReport, LocalProviderRefund  # noqa: E402,F401  (the pay-link side's models)

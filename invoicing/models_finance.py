@@ -46,3 +46,25 @@ class InvoiceReport(models.Model):
 
     def __str__(self) -> str:
         return "Invoice reports"
+
+
+class LocalProviderRefund(models.Model):
+    """The local test provider's own books of the refunds it paid out, one row per idempotency key.
+
+    It stands for the provider's side of the wire: a second call with a key it has seen returns this row's
+    result and pays nothing (what a real provider's idempotency keys promise), even when the first call's
+    answer never reached us (a timeout, a worker killed after the call)."""
+
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    payment_id = models.CharField(max_length=64)
+    refund_id = models.CharField(max_length=64, unique=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="local_refund_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.refund_id}: {self.amount}"

@@ -4,7 +4,7 @@
 - "edit": refused once an invoice is issued (the sentence names it, and says when it was sent).
 - "line_cancel", "split", "cancel": refused while the order has an issued invoice (the sentence points to a
   credit invoice); an edit, split or cancellation voids a draft invoice.
-- "payment", "payment_reverse": the order's money is applied to its invoices again.
+- "payment", "payment_reverse", "refund": the order's money is applied to its invoices again.
 - "ship": invoices due on fulfilment get their due date.
 """
 
@@ -20,6 +20,6 @@ def register() -> None:
         hooks.register_guard(operation, "invoicing.invoiced", guards.refused_when_invoiced)
     for operation in ("edit", "split", "cancel"):
         hooks.register_hook(operation, "invoicing.void_draft", guards.void_draft_on_edit, when="in_transaction")
-    for operation in ("payment", "payment_reverse"):
+    for operation in ("payment", "payment_reverse", "refund"):
         hooks.register_hook(operation, "invoicing.apply_payments", guards.apply_payments, when="in_transaction")
     hooks.register_hook("ship", "invoicing.due_on_fulfilment", guards.due_on_fulfilment, when="in_transaction")

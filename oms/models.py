@@ -1,3 +1,4 @@
+import datetime
 from decimal import Decimal
 
 from django.contrib.auth.base_user import BaseUserManager
@@ -126,6 +127,28 @@ class ShopSettings(models.Model):
             "Who is e-mailed when a product's sellable stock at a location falls below its reorder point (once "
             "per fall; the alert clears when stock is back). Empty: alerts show on the dashboard only."
         ),
+    )
+
+    # Refunds (returns.services.refunds): when a refund of a credit invoice is sent to the payment provider.
+    class RefundMode(models.TextChoices):
+        AUTOMATIC = "automatic", "Automatic: send each refund as soon as its credit invoice exists"
+        BATCHED = "batched", "Batched: collect refunds into a daily batch that finance approves"
+        MANUAL = "manual", "Manual: every refund waits for a finance user's approval"
+
+    refund_mode = models.CharField(
+        max_length=16,
+        choices=RefundMode.choices,
+        default=RefundMode.MANUAL,
+        help_text=(
+            "Automatic: sent at once. Batched: refunds wait for the day's batch (made at the batch time below); "
+            "finance reviews it, holds what should wait and approves the rest, which sends them. Manual: each "
+            "refund waits until finance approves it. Refunds by bank transfer are always a payout that finance "
+            "confirms once made."
+        ),
+    )
+    refund_batch_time = models.TimeField(
+        default=datetime.time(17, 0),
+        help_text="Batched mode: the time of day (shop time zone) the day's refund batch is made.",
     )
     history = HistoricalRecords()
 

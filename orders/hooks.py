@@ -62,7 +62,9 @@ OPERATIONS: dict[str, tuple[str, str]] = {
     "return": ("returns.process_return", "process returns"),
     # A customer announces a return from the storefront (staff with the returns perm may do it for them).
     "return_request": ("returns.process_return", "register return requests"),
-    "refund": ("orders.record_payment", "refund orders"),
+    "refund": ("returns.approve_refund", "approve or send refunds"),
+    # Invoicing runs this one's hooks when it issues a credit invoice (the returns app makes its refund).
+    "credit": ("invoicing.credit_invoice", "make credit invoices"),
     "memo": ("orders.add_memo", "add memos"),
     "email": ("orders.email_customer", "e-mail customers"),
 }

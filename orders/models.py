@@ -211,6 +211,9 @@ class Order(FSMModelMixin, models.Model):
     total_tax = money_field(editable=False)
     total_gross = money_field(editable=False)
     amount_paid = money_field(editable=False)
+    # Issued credit invoices for this order's lines (invoicing tells orders through `order_credit_record`):
+    # the customer owes that much less, so money held beyond it is owed back until a refund settles it.
+    amount_credited = money_field(editable=False)
 
     status = FSMField(choices=Status.choices, default=Status.DRAFT, protected=True, db_index=True)
     payment_status = FSMField(
@@ -303,14 +306,19 @@ class Order(FSMModelMixin, models.Model):
         return f"Order {self.number or '(new)'}"
 
     @property
+    def amount_needed(self) -> Decimal:
+        """What the customer owes for the order in all: its total less what credit invoices took off it."""
+        return max(self.total_gross - self.amount_credited, ZERO)
+
+    @property
     def balance_due(self) -> Decimal:
         """Positive: the customer still owes this; negative: owed to the customer."""
-        return self.total_gross - self.amount_paid
+        return self.amount_needed - self.amount_paid
 
     @property
     def refund_due(self) -> Decimal:
-        """What the order holds beyond what it needs (cancelled or reduced): owed back until refunded."""
-        return max(self.amount_paid - self.total_gross, ZERO)
+        """What the order holds beyond what it needs (cancelled, reduced or credited): owed back until refunded."""
+        return max(self.amount_paid - self.amount_needed, ZERO)
 
     def billing_address(self) -> dict:
         return {part: getattr(self, f"billing_{part}") for part in ADDRESS_PARTS}
@@ -468,6 +476,8 @@ class OrderPayment(models.Model):
     - reversal: takes back one mistaken payment (< 0, the same amount), with a reason; `reverses` is
       one-to-one, so a payment is reversed at most once. Rows are never deleted or changed.
     - transfer_in / transfer_out: a split moves paid money between the orders of one family.
+    - refund: money paid back to the customer (< 0) by a refund of the returns app; its idempotency key is the
+      refund's, so a refund is recorded once.
     Invoicing will add a nullable `invoice` foreign key to say which invoice a payment settles.
     """
 
@@ -476,6 +486,7 @@ class OrderPayment(models.Model):
         REVERSAL = "reversal", "Reversal"
         TRANSFER_IN = "transfer_in", "Transferred in (split)"
         TRANSFER_OUT = "transfer_out", "Transferred out (split)"
+        REFUND = "refund", "Refund"
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.PAYMENT)
@@ -503,7 +514,8 @@ class OrderPayment(models.Model):
                 condition=(Q(kind="payment", amount__gt=0, reverses__isnull=True))
                 | (Q(kind="reversal", amount__lt=0, reverses__isnull=False))
                 | Q(kind="transfer_in", amount__gt=0, reverses__isnull=True)
-                | Q(kind="transfer_out", amount__lt=0, reverses__isnull=True),
+                | Q(kind="transfer_out", amount__lt=0, reverses__isnull=True)
+                | Q(kind="refund", amount__lt=0, reverses__isnull=True),
                 name="payment_sign_follows_kind",
             ),
         ]

@@ -12,6 +12,7 @@ class ReturnsConfig(AppConfig):
     def ready(self) -> None:
         # Each part registers its own order tabs, hooks and demo steps here (returns, then refunds).
         self._ready_returns()
+        self._ready_refunds()
 
     def _ready_returns(self) -> None:
         from orders import demo
@@ -30,3 +31,8 @@ class ReturnsConfig(AppConfig):
         from .demo_exchange import seed_exchanges
 
         demo.register_step("returns.exchanges", seed_exchanges)
+
+    def _ready_refunds(self) -> None:
+        from . import registry_refunds
+
+        registry_refunds.register()

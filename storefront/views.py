@@ -12,6 +12,7 @@ from invoicing.models import DocumentAccess
 from oms.models import ShopSettings
 from orders.models import Customer
 from orders.selectors.customer import order_get_for_customer, order_list_for_customer
+from returns.selectors_refunds import refund_list_for_customer_order
 
 from .forms import CustomerLoginForm, CustomerPasswordResetForm
 from .invoices import invoice_get_for_customer, invoice_list_for_customer_order
@@ -48,7 +49,9 @@ def order_detail(request, customer, number):
     # only after the 404 rules above found the customer's order
     shipments = shipments_for_customer(detail.order)
     invoices = invoice_list_for_customer_order(customer=customer, order=detail.order)
-    context = {"customer": customer, "detail": detail, "shipments": shipments, "invoices": invoices}
+    refunds = refund_list_for_customer_order(order=detail.order)
+    context = {"customer": customer, "detail": detail, "shipments": shipments, "invoices": invoices,
+               "refunds": refunds}  # fmt: skip
     from .returns import requests_panel  # storefront.returns uses this module's customer_required
 
     context.update(requests_panel(customer=customer, order=detail.order))

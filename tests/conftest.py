@@ -67,6 +67,7 @@ DATA_MIGRATIONS = [
     ("notifications.migrations.0002_default_templates", "create_defaults"),
     ("fulfillment.migrations.0002_warehouse_permissions", "grant"),
     ("fulfillment.migrations.0004_warehouse_connection_permissions", "grant"),
+    ("returns.migrations.0006_refund_permissions", "grant"),
     ("orders.migrations.0009_payments_data", "grant_reverse_payment"),
     ("invoicing.migrations.0002_defaults_and_permissions", "create_defaults"),
     ("orders.migrations.0012_allocation_move", "grant_move_allocation"),

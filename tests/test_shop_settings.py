@@ -26,6 +26,8 @@ def form_data(shop: ShopSettings, **changes) -> dict:
         "prices_include_tax": "on" if shop.prices_include_tax else "",
         "reservation_expiry_hours": shop.reservation_expiry_hours,
         "default_shipping_tax_rate": shop.default_shipping_tax_rate,
+        "refund_mode": shop.refund_mode,
+        "refund_batch_time": shop.refund_batch_time.strftime("%H:%M"),
     }
     data.update(changes)
     return {key: value for key, value in data.items() if value != ""}

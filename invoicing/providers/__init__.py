@@ -13,7 +13,16 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
-from .base import CallbackRejected, CallbackResult, PaymentProvider, PaymentRequest, PaymentStart, ProviderError
+from .base import (
+    CallbackRejected,
+    CallbackResult,
+    PaymentProvider,
+    PaymentRequest,
+    PaymentStart,
+    ProviderError,
+    ProviderTimeout,
+    RefundResult,
+)
 
 __all__ = [
     "CallbackRejected",
@@ -22,6 +31,8 @@ __all__ = [
     "PaymentRequest",
     "PaymentStart",
     "ProviderError",
+    "ProviderTimeout",
+    "RefundResult",
     "provider_default",
     "provider_get",
     "providers",

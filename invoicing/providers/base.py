@@ -20,6 +20,10 @@ class ProviderError(Exception):
     """The provider refused or could not be reached; the message is safe to show the customer."""
 
 
+class ProviderTimeout(ProviderError):
+    """No answer in time: the provider may or may not have acted. Retry with the same idempotency key."""
+
+
 class CallbackRejected(ProviderError):
     """A callback whose signature or payload does not check out: answered 400, nothing recorded."""
 
@@ -59,9 +63,12 @@ class CallbackResult:
 
 @dataclass(frozen=True)
 class RefundResult:
+    """What the provider said about a refund: its own id, paid out (True) or refused (False, with why)."""
+
     refund_id: str
     succeeded: bool
     message: str = ""
+    replayed: bool = False  # the provider had seen the idempotency key: the first call's result, nothing paid now
 
 
 class PaymentProvider(ABC):
@@ -84,8 +91,12 @@ class PaymentProvider(ABC):
         """The answer to the callback: a server-to-server webhook gets JSON (a browser-posted one may redirect)."""
         return JsonResponse({"recorded": not error and result.succeeded, "error": error})
 
-    def refund(self, *, payment_id: str, amount: Decimal, idempotency_key: str) -> RefundResult:
-        """Send money back for one of this provider's payments (the returns issue will call it)."""
+    def refund(self, *, payment_id: str, amount: Decimal, currency: str, idempotency_key: str) -> RefundResult:
+        """Send money back for one of this provider's payments; never called inside a database transaction.
+
+        The same `idempotency_key` twice pays once: the second call answers the first result. Raises
+        ProviderTimeout when the outcome is unknown (the caller retries with the same key) and ProviderError
+        when the provider cannot be reached at all."""
         raise ProviderError(f"{self.label or self.code} cannot refund payments.")
 
     def idempotency_key(self, result: CallbackResult) -> str:

@@ -16,9 +16,12 @@ from django.db.models import Sum
 
 from oms import bounds
 from oms.money import ZERO, allocate, tax_split
+from orders import hooks
 from orders.exceptions import InvalidTransition
 from orders.models import OrderEvent
 from orders.pricing import units_share
+from orders.services.locks import order_lock
+from orders.services.payments import order_credit_record
 
 from .. import events
 from ..models import Invoice, InvoiceLine
@@ -147,4 +150,20 @@ def invoice_credit(
     # The credit series' counter last: it is held to the commit, so only the number and its event follow it.
     issue_locked(credit, actor=actor, source=source)
     events.invoice_credited_event(invoice=debit, credit=credit, actor=actor, source=source)
+    # The orders learn what was credited, and the returns app makes the refund (it names the credit's number).
+    _orders_credited(credit, lines, actor=actor)
     return credit
+
+
+def _orders_credited(credit: Invoice, lines: list[InvoiceLine], *, actor) -> None:
+    """Tell each order whose lines were credited that its customer owes that much less (a combined family
+    invoice credits several orders), then run the "credit" hooks: the returns app makes the refund there.
+    The debit invoice's order and family root are locked already (lock_invoice); the family's other orders
+    are locked through the same primitive, in pk order, after the root."""
+    by_order: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for line in lines:
+        by_order[line.source_order_id] += line.gross
+    for order_id in sorted(by_order):
+        order = order_lock(order_id, operation="credit", change=credit, actor=actor).order
+        order_credit_record(order=order, amount=by_order[order_id])
+        hooks.run_hooks(hooks.HookContext("credit", order, actor=actor, change=credit))

@@ -242,6 +242,16 @@ OMS_PAYMENT_PROVIDERS = env_list("OMS_PAYMENT_PROVIDERS", "invoicing.providers.l
 OMS_PAYMENT_PROVIDER = os.environ.get("OMS_PAYMENT_PROVIDER", "local")
 OMS_PAYMENT_PROVIDER_OPTIONS: dict[str, dict] = {}
 OMS_PAYLINK_MAX_AGE_DAYS = int(os.environ.get("OMS_PAYLINK_MAX_AGE_DAYS", "180"))
+# Refunds (returns app): the day's batch is made by a minute tick that reads the batch time from the shop
+# settings (so changing the time in the admin needs no schedule row), and lost sends are queued again.
+CELERY_BEAT_SCHEDULE["refunds-batch-due"] = {"task": "returns.tasks.refund_batch_due_task", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["refunds-sweep"] = {"task": "returns.tasks.refunds_sweep_task", "schedule": 300.0}
+# The local payment provider's refund options (tests and the refund benchmark set them; see providers/local.py).
+OMS_PAYMENT_PROVIDER_OPTIONS["local"] = {
+    "refund_latency_ms": float(os.environ.get("OMS_LOCAL_REFUND_LATENCY_MS", "0")),
+    "refund_rate_per_second": float(os.environ.get("OMS_LOCAL_REFUND_RATE", "0")),
+    "refund_timeout_after_take": env_bool("OMS_LOCAL_REFUND_TIMEOUT_AFTER_TAKE", False),
+}
 CELERY_BEAT_SCHEDULE["notifications-outbox-sweep"] = {
     "task": "notifications.tasks.outbox_sweep_task",
     "schedule": OMS_OUTBOX_SWEEP_INTERVAL_SECONDS,

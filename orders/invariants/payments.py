@@ -15,6 +15,7 @@ from .totals import MONEY, differs
 
 P = Order.PaymentStatus
 ZERO = Value(Decimal("0.00"))
+HALF_CENT = Value(Decimal("0.005"))
 
 
 def _sum_of(queryset, field: str):
@@ -36,11 +37,21 @@ def amount_paid_matches_payments() -> list[str]:
 
 def _expected_payment_status() -> Case:
     """The status that balance = total − paid gives (the same decision as services/status.payment_status_for)."""
+    # needed = max(total - credited, 0), as Order.amount_needed
+    needed = Case(
+        When(total_gross__gt=F("amount_credited"), then=F("total_gross") - F("amount_credited")),
+        default=ZERO,
+        output_field=MONEY,
+    )
+    # Half a cent of room: SQLite evaluates total - credited in floats (35.80 - 5.85 = 29.949999…).
     return Case(
-        When(amount_paid__gt=F("total_gross"), then=Value(P.REFUND_DUE)),
-        When(Q(amount_paid__lte=0) & (Q(total_gross__gt=0) | Q(status=Order.Status.CANCELED)), then=Value(P.UNPAID)),
+        When(amount_paid__gt=needed + HALF_CENT, then=Value(P.REFUND_DUE)),
+        When(
+            Q(amount_paid__lte=0) & (Q(total_gross__gt=F("amount_credited")) | Q(status=Order.Status.CANCELED)),
+            then=Value(P.UNPAID),
+        ),
         When(amount_paid__lte=0, then=Value(P.PAID)),
-        When(amount_paid__lt=F("total_gross"), then=Value(P.PARTIALLY_PAID)),
+        When(amount_paid__lt=needed - HALF_CENT, then=Value(P.PARTIALLY_PAID)),
         default=Value(P.PAID),
         output_field=CharField(),
     )

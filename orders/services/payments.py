@@ -301,3 +301,42 @@ def order_payment_reverse(*, payment_id: int, reason: str, actor=None, source: s
         )  # fmt: skip
         hooks.run_hooks(hooks.HookContext("payment_reverse", order, actor=actor, change=reversal))
     return reversal
+
+
+def order_credit_record(*, order: Order, amount: Decimal) -> list[str]:
+    """A credit invoice took `amount` off what the (locked) order's customer owes: the money it holds beyond
+    that is now owed back ("refund due") until a refund settles it. Called by invoicing under the order lock
+    of its credit, in its transaction. Returns the order fields saved."""
+    if amount <= 0:
+        raise _refuse("amount", "Amount: a credit is above 0.")
+    order.amount_credited += amount
+    changed = order_statuses_refresh(order, list(order.lines.all()))
+    order.save(update_fields=["amount_credited", *dict.fromkeys(changed), "updated_at"])
+    return changed
+
+
+def order_refund_record(
+    *, order: Order, amount: Decimal, method: str, reference: str, idempotency_key: str, actor=None
+) -> OrderPayment:
+    """Record money paid back by a refund on the (locked) order: a negative "refund" row, the paid amount and
+    statuses follow. The caller (returns) holds `order_lock(operation="refund")`, checked that the order owes
+    this much back, and records the event. The key (the refund's) makes a second call return the first row.
+
+    Refused, changing nothing: an amount outside 0.01 .. the refund due."""
+    key = f"refund:{idempotency_key}"[:64]
+    earlier = OrderPayment.objects.filter(idempotency_key=key).first()
+    if earlier is not None:
+        return earlier
+    amount = payment_amount_clean(amount)
+    if amount > order.refund_due:
+        raise _refuse(
+            "amount",
+            f"Amount: order {order.number} owes {order.currency} {order.refund_due} back, not {amount}.",
+        )
+    payment = OrderPayment.objects.create(
+        order=order, kind=Kind.REFUND, amount=-amount, method=method if method in PaymentMethod.values else "",
+        reference=reference[:100], idempotency_key=key, actor=actor,
+    )  # fmt: skip
+    _apply(order, -amount)
+    hooks.run_hooks(hooks.HookContext("refund", order, actor=actor, change=payment))
+    return payment

@@ -4,14 +4,15 @@ from ..models import Order
 
 
 def payment_status_for(order: Order) -> str:
-    """From the amounts alone: an order holding more than its total (cancelled or reduced) has a refund
+    """From the amounts alone: an order holding more than it needs (cancelled, reduced or credited) has a refund
     due (orders/pricing.py rule 6); a cancelled order that holds nothing is unpaid, never "paid"."""
     S = Order.PaymentStatus
-    if order.amount_paid > order.total_gross:
+    needed = order.amount_needed  # the total less what credit invoices took off it
+    if order.amount_paid > needed:
         return S.REFUND_DUE
     if order.amount_paid <= 0:
-        return S.UNPAID if order.total_gross > 0 or order.status == Order.Status.CANCELED else S.PAID
-    if order.amount_paid < order.total_gross:
+        return S.UNPAID if needed > 0 or order.status == Order.Status.CANCELED else S.PAID
+    if order.amount_paid < needed:
         return S.PARTIALLY_PAID
     return S.PAID
 

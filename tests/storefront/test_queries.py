@@ -12,7 +12,8 @@ from .conftest import mark_split
 LIST_QUERIES = 8  # session, user, customer, page count, originals, their lines, splits, their lines
 # session, user, customer, order, its lines, its split family, its shipments and their lines, its invoices,
 # its return requests (an order that shipped reads 3 more: its shipped lines and their returned and requested units)
-DETAIL_QUERIES = 10
+# and its refunds
+DETAIL_QUERIES = 11
 
 
 def place_families(place_order, product, *, originals: int) -> None:

@@ -1,0 +1,308 @@
+"""Refunds: made when money is owed back, approved by finance (or at once in automatic mode), sent at most once.
+
+- A credit invoice (a return's, or invoicing's own credit action) makes a refund of what it freed, through the
+  "credit" hook invoicing runs under its order lock (`refund_on_credit`); a cancelled or reduced order's refund
+  due is settled by staff (`refund_due_settle`). Never more than the order holds beyond what it needs
+  (`refundable`: its refund due less the refunds still open), so refunded <= credited <= paid.
+- The mode (shop settings) decides what happens next: automatic approves and sends on commit; batched waits for
+  the day's batch (`refund_batches`); manual waits for a finance user's approval.
+- Sending (`refund_execute`, from the worker) follows the three steps of at-most-once: a short transaction
+  that checks the refund is approved and counts the attempt; the provider call outside any transaction, with
+  the idempotency key the refund got when it was made; a short transaction that records the result. A crash
+  between the call and the record leaves the refund approved: the retry calls again with the same key and
+  the provider answers the first result without paying twice. Manual payouts (bank transfer, cash) are not
+  sent anywhere: they wait, sent, for finance to confirm the money went out.
+
+Locks: `order_lock(operation="refund")` (the order and its family root) first, then the refund row.
+"""
+
+import logging
+import os
+import time
+from datetime import timedelta
+from decimal import Decimal
+from functools import partial
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from invoicing.providers import ProviderError, ProviderTimeout, provider_get
+from notifications.models import EmailKind
+from oms.models import ShopSettings
+from oms.money import ZERO
+from orders import events as order_events
+from orders.exceptions import InvalidTransition, OrderValidationError
+from orders.models import Order, OrderEvent, OrderPayment, PaymentMethod
+from orders.notify import order_notify
+from orders.services.locks import order_lock
+from orders.services.payments import order_refund_record
+
+from .. import events_refunds as events
+from ..models import Refund
+
+log = logging.getLogger(__name__)
+Source = OrderEvent.Source
+S = Refund.Status
+PERMISSION = "returns.approve_refund"
+
+
+def _may(actor) -> None:
+    """Only finance (or a manager) approves, sends, retries or confirms; None is the system (automatic mode)."""
+    if actor is not None and not actor.has_perm(PERMISSION):
+        raise PermissionDenied("You do not have permission to approve or send refunds.")
+
+
+def refundable(order: Order) -> Decimal:
+    """What the (locked) order may still refund: its refund due less the refunds not yet recorded as paid."""
+    open_amount = Refund.objects.filter(order=order, status__in=Refund.OPEN).aggregate(s=Sum("amount"))["s"]
+    return max(order.refund_due - (open_amount or ZERO), ZERO)
+
+
+def _source_payment(order: Order) -> tuple[OrderPayment | None, str]:
+    """The original payment to pay back and its provider's code ("manual" when no provider can refund it):
+    the newest payment of the order (or of its family root, for a split order) not reversed."""
+    payments = (
+        OrderPayment.objects.filter(Q(order=order) | Q(order_id=order.root_id), kind=OrderPayment.Kind.PAYMENT)
+        .filter(reversal__isnull=True)
+        .order_by("-order_id" if order.root_id is None else "order_id", "-created_at", "-pk")
+    )
+    payment = payments.first()
+    if payment is None:
+        return None, Refund.MANUAL_PROVIDER
+    code = payment.idempotency_key.split(":", 1)[0] if ":" in payment.idempotency_key else ""
+    if payment.method != PaymentMethod.BANK_TRANSFER and code and provider_get(code) is not None:
+        return payment, code
+    return payment, Refund.MANUAL_PROVIDER
+
+
+def refund_create_locked(
+    *, order: Order, amount: Decimal, kind: str, credit_invoice=None, actor=None, source: str = Source.SYSTEM,
+    reason: str = "",
+) -> Refund | None:  # fmt: skip
+    """Make the refund of `amount` (at most what the locked order may refund; None when nothing is left).
+
+    The caller holds the order lock. Side effects: the refund row with its idempotency key, a refund_created
+    event; automatic mode approves it and queues its sending after the commit."""
+    amount = min(amount, refundable(order))
+    if amount <= 0:
+        return None
+    payment, provider_code = _source_payment(order)
+    mode = ShopSettings.load().refund_mode
+    refund = Refund(
+        order=order, kind=kind, credit_invoice=credit_invoice, amount=amount, currency=order.currency,
+        payment=payment, provider_code=provider_code, method=payment.method if payment else "",
+        mode=mode, reason=reason[:200], created_by=actor,
+    )  # fmt: skip
+    if mode == Refund.Mode.AUTOMATIC:
+        refund.approve(by=None)
+    refund.save()
+    events.refund_created_event(refund=refund, actor=actor, source=source)
+    if refund.status == S.APPROVED:
+        _send_on_commit(refund.pk)
+    return refund
+
+
+def _send_on_commit(refund_id: int) -> None:
+    from ..tasks import refund_execute_task
+
+    transaction.on_commit(partial(refund_execute_task.delay, refund_id))
+
+
+def refund_on_credit(context) -> None:
+    """The "credit" hook: a credit invoice was issued for this (locked) order's lines: refund what it freed."""
+    credit = context.change
+    lines = credit.lines.filter(source_order=context.order).aggregate(s=Sum("gross"))["s"] or ZERO
+    refund_create_locked(
+        order=context.order, amount=lines, kind=Refund.Kind.CREDIT, credit_invoice=credit, actor=context.actor,
+        reason=f"Credit invoice {credit.number}",
+    )  # fmt: skip
+
+
+@transaction.atomic
+def refund_due_settle(*, order_id: int, actor, source: str = Source.ADMIN) -> Refund:
+    """ "Refund what is owed": a refund of the order's refund due (less refunds still open), then as the mode says.
+
+    No credit invoice is made: what a cancelled or reduced order owes back was never invoiced (invoicing
+    refuses to reduce an invoiced order), so there is nothing to credit; the refund stands on the order's
+    payment rows. Refused, changing nothing: a user without the refund permission, nothing owed back."""
+    _may(actor)
+    order = order_lock(order_id, operation="refund", actor=actor).order
+    refund = refund_create_locked(
+        order=order, amount=order.refund_due, kind=Refund.Kind.REFUND_DUE, actor=actor, source=source,
+        reason="Refund due",
+    )  # fmt: skip
+    if refund is None:
+        raise InvalidTransition(f"Order {order.number} owes nothing back that is not being refunded already.")
+    return refund
+
+
+def _lock(refund_id: int, *, actor, skip_locked: bool = False) -> Refund | None:
+    """Lock the refund's order (and family root), then the refund row (the lock order)."""
+    order_id = Refund.objects.filter(pk=refund_id).values_list("order_id", flat=True).first()
+    if order_id is None:
+        raise OrderValidationError(f"Refund {refund_id} does not exist.", details={"field": "refund"})
+    locked = order_lock(order_id, operation="refund", actor=actor, skip_locked=skip_locked)
+    if locked is None:
+        return None
+    refund = Refund.objects.select_for_update().get(pk=refund_id)
+    refund.order = locked.order
+    return refund
+
+
+@transaction.atomic
+def refund_approve(*, refund_id: int, actor, source: str = Source.ADMIN, send: bool = True) -> Refund:
+    """Approve a pending refund (manual mode, or one refund of a batch); it is sent after the commit (`send`
+    False: left for the sweeper, as the demo shows an approved refund). Refused, changing nothing: no
+    permission, a refund that is not pending."""
+    _may(actor)
+    refund = _lock(refund_id, actor=actor)
+    if refund.status != S.PENDING:
+        raise InvalidTransition(f"Refund {refund.pk} is {refund.get_status_display().lower()}, not pending.")
+    refund.approve(by=actor)
+    refund.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
+    events.refund_approved_event(refund=refund, actor=actor, source=source)
+    if send:
+        _send_on_commit(refund.pk)
+    return refund
+
+
+@transaction.atomic
+def refund_retry(*, refund_id: int, actor, source: str = Source.ADMIN) -> Refund:
+    """Send a failed refund again, with its same idempotency key. Refused: no permission, not failed."""
+    _may(actor)
+    refund = _lock(refund_id, actor=actor)
+    if refund.status != S.FAILED:
+        status = refund.get_status_display().lower()
+        raise InvalidTransition(f"Refund {refund.pk} is {status}; only a failed one is retried.")
+    refund.retry(by=actor)
+    refund.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
+    events.refund_retried_event(refund=refund, actor=actor, source=source)
+    _send_on_commit(refund.pk)
+    return refund
+
+
+def _record_paid(refund: Refund, *, actor, source: str, also: tuple[str, ...] = ()) -> None:
+    """The money went back: the order's refund row, the refund paid, its event and the customer's e-mail.
+    `also`: fields changed before (the send) that this one save writes too."""
+    payment = order_refund_record(
+        order=refund.order, amount=refund.amount, method=refund.method,
+        reference=refund.provider_refund_id or f"Refund {refund.pk}", idempotency_key=refund.idempotency_key,
+        actor=actor,
+    )  # fmt: skip
+    refund.confirm_paid(by=actor, payment=payment)
+    refund.save(update_fields=[*also, "status", "paid_at", "confirmed_by", "refund_payment", "updated_at"])
+    events.refund_paid_event(refund=refund, actor=actor, source=source)
+    order_notify(
+        order=refund.order, kind=EmailKind.REFUND_PAID, actor=actor, source=source,
+        extra_context={"refund": {"id": refund.pk, "amount": str(refund.amount), "currency": refund.currency}},
+    )  # fmt: skip
+
+
+@transaction.atomic
+def refund_confirm_payout(*, refund_id: int, actor, source: str = Source.ADMIN) -> Refund:
+    """Finance made the bank transfer of a manual payout: record it paid. Refused: no permission, not a sent payout."""
+    _may(actor)
+    refund = _lock(refund_id, actor=actor)
+    if refund.status != S.SENT or not refund.is_manual_payout:
+        raise InvalidTransition(f"Refund {refund.pk} is not a payout waiting for confirmation.")
+    _record_paid(refund, actor=actor, source=source)
+    return refund
+
+
+@transaction.atomic
+def _start_attempt(refund_id: int) -> Refund | None:
+    """Step 1: the refund is still approved; a manual payout becomes "sent" (finance pays it), a provider refund
+    counts its attempt. Returns the refund to call the provider for, or None."""
+    refund = _lock(refund_id, actor=None)
+    if refund.status != S.APPROVED:
+        return None
+    if refund.is_manual_payout:
+        refund.send()
+        refund.save(update_fields=["status", "sent_at", "provider_refund_id", "failure", "updated_at"])
+        events.refund_sent_event(refund=refund, actor=None, source=Source.SYSTEM)
+        return None
+    refund.attempts += 1
+    refund.last_attempt_at = timezone.now()
+    refund.save(update_fields=["attempts", "last_attempt_at", "updated_at"])
+    return refund
+
+
+@transaction.atomic
+def _finish_attempt(refund_id: int, *, refund_id_at_provider: str, message: str, succeeded: bool) -> Refund:
+    """Step 3: record what the provider said (once: a refund no longer approved was finished by another run)."""
+    refund = _lock(refund_id, actor=None)
+    if refund.status != S.APPROVED:
+        return refund
+    if not succeeded:
+        refund.fail(message=message or "The provider refused the refund.")
+        refund.save(update_fields=["status", "failure", "updated_at"])
+        events.refund_failed_event(refund=refund, actor=None, source=Source.SYSTEM)
+        return refund
+    refund.send(provider_refund_id=refund_id_at_provider)
+    with order_events.events_batched():  # sent and paid in one save and one insert of events
+        events.refund_sent_event(refund=refund, actor=None, source=Source.SYSTEM)
+        _record_paid(refund, actor=None, source=Source.SYSTEM, also=("sent_at", "provider_refund_id", "failure"))
+    return refund
+
+
+def _fault_point() -> None:
+    """Test hook of the fault tests: pause right after the provider call so the test can kill the worker."""
+    marker = os.environ.get("OMS_REFUND_FAULT_PAUSE_FILE")
+    if marker:
+        with open(marker, "w") as fh:
+            fh.write(str(os.getpid()))
+        time.sleep(120)
+
+
+def refund_execute(*, refund_id: int) -> Refund | None:
+    """Send an approved refund to its provider, at most once (see the module docstring). Idempotent: a refund
+    that is not approved is left as it is. Raises ProviderTimeout (the caller retries with the same key)."""
+    refund = _start_attempt(refund_id)
+    if refund is None:
+        return None
+    provider = provider_get(refund.provider_code)
+    try:
+        if provider is None:
+            raise ProviderError(f"The payment provider {refund.provider_code!r} is not configured.")
+        payment_id = refund.payment.idempotency_key.split(":", 1)[1] if refund.payment else ""
+        result = provider.refund(
+            payment_id=payment_id, amount=refund.amount, currency=refund.currency,
+            idempotency_key=refund.idempotency_key,
+        )  # fmt: skip
+    except ProviderTimeout:
+        raise
+    except ProviderError as exc:
+        return _finish_attempt(refund_id, refund_id_at_provider="", message=str(exc), succeeded=False)
+    _fault_point()
+    return _finish_attempt(
+        refund_id, refund_id_at_provider=result.refund_id, message=result.message, succeeded=result.succeeded
+    )
+
+
+@transaction.atomic
+def refund_mark_failed(*, refund_id: int, message: str) -> Refund | None:
+    """The worker gave up (retries exhausted): an approved refund is failed, for staff to retry (same key)."""
+    refund = _lock(refund_id, actor=None)
+    if refund.status != S.APPROVED:
+        return None
+    refund.fail(message=message)
+    refund.save(update_fields=["status", "failure", "updated_at"])
+    events.refund_failed_event(refund=refund, actor=None, source=Source.SYSTEM)
+    return refund
+
+
+def refunds_sweep(*, older_than_seconds: float = 300) -> int:
+    """Queue again the approved refunds whose sending was lost (broker down, worker killed): the beat's safety
+    net; sending twice is harmless (the idempotency key). Returns how many were queued."""
+    from ..tasks import refund_execute_task
+
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    stale = Refund.objects.filter(status=S.APPROVED).filter(
+        Q(last_attempt_at__lt=cutoff) | Q(last_attempt_at__isnull=True, approved_at__lt=cutoff)
+    )
+    ids = list(stale.order_by("pk").values_list("pk", flat=True)[:10_000])
+    for refund_id in ids:
+        refund_execute_task.delay(refund_id)
+    return len(ids)

@@ -188,6 +188,7 @@ def _credit_rest(ret, exchanges: list[ReturnExchange], invoice: Invoice | None, 
     credit = invoice_credit(
         invoice_id=invoice.pk, actor=actor, amount=amount, reason=f"Exchange {ret.number}: difference", source=source
     )
+    ret.order.refresh_from_db(fields=["amount_credited"])  # invoicing recorded the credit on a fresh instance
     for exchange in exchanges:  # the credit's amount shared over the exchanges in order, each up to its rest
         part = min(rest[exchange.pk], amount)
         if part > 0:

@@ -217,6 +217,7 @@ def _process_locked(ret: Return, made: list[ReturnLine], locked, *, actor, sourc
                 units[line.order_line_id] = units.get(line.order_line_id, 0) + line.quantity
         credit, suggested, credited = credit_for_return(ret=ret, units=units, actor=actor, source=source)
         ret.credit_invoice, ret.suggested_amount, ret.credited_amount = credit, suggested, credited
+        _see_credit(ret.order, locked.order)
     if exchanged:
         exchanges_apply_locked(ret=ret, locked=locked, actor=actor, source=source)
     ret.process()
@@ -231,6 +232,13 @@ def _process_locked(ret: Return, made: list[ReturnLine], locked, *, actor, sourc
                      extra_context={"return": return_email_context(ret, made)})  # fmt: skip
     hooks.run_hooks(hooks.HookContext("return", ret.order, actor=actor, change=ret))
     return ret
+
+
+def _see_credit(*orders) -> None:
+    """Invoicing recorded the credit on the order's row (orders' `amount_credited`, through a fresh instance):
+    the instances held here read it, so a later status refresh sees what the customer still owes."""
+    for order in {id(order): order for order in orders if order is not None}.values():
+        order.refresh_from_db(fields=["amount_credited"])
 
 
 def _move_stock(line: ReturnLine, locked, *, reference: str, actor) -> None:

@@ -56,7 +56,8 @@ def test_the_figures_match_the_hand_computed_day(shop_day, superuser):
         "tab:partially_shipped": 0, "tab:shipped": 0, "tab:refund_due": 0, "tab:cancelled": 0,
     }  # fmt: skip
     assert by_key(dash.attention) == {
-        "overdue_invoices": 1, "low_stock": 1, "failed_messages": 1, "failed_webhooks": 0,
+        "overdue_invoices": 1, "refunds_awaiting_approval": 0, "low_stock": 1, "failed_messages": 1,
+        "failed_webhooks": 0,
     }  # fmt: skip
     assert [order.pk for order in dash.waiting] == [shop_day["paid"].pk]
     assert [(alert.sellable, alert.reorder_point) for alert in dash.alerts] == [(93, 95)]

@@ -6,6 +6,7 @@ Registered from `returns/admin.py`'s import (Django autodiscovers admin modules)
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -114,6 +115,8 @@ class RefundBatchAdmin(ReadOnlyAdminMixin, ModelAdmin):
         return [path("<int:batch_id>/review/", review, name="returns_refundbatch_review"), *super().get_urls()]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        if not str(object_id).isdigit() or len(str(object_id)) > 18:  # an odd id is a 404, as on every change page
+            raise Http404("No such refund batch.")
         return redirect("admin:returns_refundbatch_review", object_id)
 
     def review_view(self, request, batch_id: int):

@@ -97,7 +97,7 @@ def _quarantine(model, action, units):
         return
     if units > line.in_quarantine:
         with pytest.raises(OrderError):
-            quarantine_resolve(line_id=line.pk, action=action, quantity=units)
+            quarantine_resolve(line_id=line.pk, action=action, quantity=units, actor=None)
         return
     quarantine_resolve(line_id=line.pk, action=action, quantity=units, actor=None)
     model["q_" + action] += units

@@ -237,8 +237,14 @@ class Invoice(FSMModelMixin, models.Model):
                 condition=Q(total_net__gte=0, total_tax__gte=0, total_gross__gte=0, total_gross__lte=INVOICE_TOTAL_MAX),
                 name="invoice_totals_bounded",
             ),
+            # The same half cent of room as below, for SQLite's float arithmetic in UPDATE ... SET amount_paid =
+            # amount_paid - x (3.27 - 3.27 may come out as -4e-16); on PostgreSQL the amounts are exact cents.
             models.CheckConstraint(
-                condition=Q(amount_paid__gte=0, amount_credited__gte=0, amount_credited__lte=F("total_gross")),
+                condition=Q(
+                    amount_paid__gte=Decimal("-0.005"),
+                    amount_credited__gte=Decimal("-0.005"),
+                    amount_credited__lte=F("total_gross") + Decimal("0.005"),
+                ),
                 name="invoice_paid_credited_bounded",
             ),
             # Half a cent of room: exact on PostgreSQL (amounts are whole cents), and SQLite, which evaluates the

@@ -4,11 +4,7 @@ and `details` (short lines under the sentence), so the timeline reads them witho
 
 from orders import events as order_events
 
-
-def _sentence(event, who):
-    p = event.parameters
-    return f"{who} {p.get('summary', '')}", [str(line) for line in p.get("details") or []]
-
+_sentence = order_events.summary_sentence
 
 CREATED = order_events.register_event_type("invoice_created", "Invoice created", _sentence)
 CHANGED = order_events.register_event_type("invoice_changed", "Draft invoice changed", _sentence)

@@ -30,6 +30,13 @@ class EventType:
 EVENT_TYPES: dict[str, EventType] = {}
 
 
+def summary_sentence(event, who):
+    """The sentence of an event that stores its own `summary` and `details` (the apps above orders record
+    theirs that way, so the timeline reads them without a query)."""
+    p = event.parameters
+    return f"{who} {p.get('summary', '')}", [str(line) for line in p.get("details") or []]
+
+
 def register_event_type(code: str, label: str, sentence: Callable | None = None) -> EventType:
     """Let an app above orders record events of its own on the order's timeline (from its ready()).
 

@@ -4,11 +4,7 @@ recorded only here, one recorder per kind. Each stores its `summary` (said after
 
 from orders import events as order_events
 
-
-def _sentence(event, who):
-    p = event.parameters
-    return f"{who} {p.get('summary', '')}", [str(line) for line in p.get("details") or []]
-
+_sentence = order_events.summary_sentence
 
 REQUESTED = order_events.register_event_type("return_requested", "Return requested", _sentence)
 CREATED = order_events.register_event_type("return_created", "Return drafted", _sentence)

@@ -3,11 +3,7 @@ kind. Each stores its `summary` and `details`, so the timeline reads them withou
 
 from orders import events as order_events
 
-
-def _sentence(event, who):
-    p = event.parameters
-    return f"{who} {p.get('summary', '')}", [str(line) for line in p.get("details") or []]
-
+_sentence = order_events.summary_sentence
 
 CREATED = order_events.register_event_type("refund_created", "Refund created", _sentence)
 APPROVED = order_events.register_event_type("refund_approved", "Refund approved", _sentence)

@@ -315,9 +315,7 @@ def shipment_cancel(*, shipment_id: int, reason: str = "", actor=None, source: s
 
 
 @transaction.atomic
-def shipment_deliver(
-    *, shipment_id: int, actor=None, source: str = Source.ADMIN, repeat_ok: bool = False
-) -> Shipment:
+def shipment_deliver(*, shipment_id: int, actor=None, source: str = Source.ADMIN, repeat_ok: bool = False) -> Shipment:
     """Record that a shipped shipment arrived. Lock: `order_lock(operation="fulfil")`. Refuses unless shipped.
 
     `repeat_ok` (the warehouse API): a shipment already delivered is answered as it is, unchanged, since a

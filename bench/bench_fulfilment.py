@@ -11,7 +11,8 @@ their shipments prepared, one pick list for the wave, every line ticked picked (
 shipped: seconds and SQL statements per order for each step, which must not grow with the lines per order.
 
 DATABASE_URL (default postgres://postgres@127.0.0.1:5432/oms_bench) names the server; the benchmark works in a
-scratch database beside it (bench_oms_fulfilment), created, migrated and dropped here.
+scratch database beside it (bench_oms_fulfilment, plus BENCH_DB_SUFFIX when set, so that two engineers' runs on one
+server do not drop each other's), created, migrated and dropped here.
 """
 
 import os
@@ -181,7 +182,8 @@ def _pdfs(fixtures: dict) -> bool:
 
 
 def main() -> int:
-    connection.settings_dict.setdefault("TEST", {})["NAME"] = "bench_oms_fulfilment"
+    scratch = "bench_oms_fulfilment" + os.environ.get("BENCH_DB_SUFFIX", "")
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = scratch
     old = setup_databases(verbosity=0, interactive=False)
     try:
         fixtures = _fixtures()

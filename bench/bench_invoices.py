@@ -11,7 +11,8 @@
    clients running `UPDATE counter SET n = n + 1 WHERE id = 1` on a one-row table; goal >= 30 % of pgbench.
    Then the numbers issued must be 1..N with no gap and no repeat.
 
-A scratch database beside DATABASE_URL's (bench_invoices) is created, migrated and dropped here.
+A scratch database beside DATABASE_URL's (bench_invoices, plus BENCH_DB_SUFFIX when set, so that two runs on one server
+do not drop each other's) is created, migrated and dropped here.
 Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/oms_bench BENCH_REDIS_URL=redis://127.0.0.1:6379/6 \
        .venv/bin/python bench/bench_invoices.py
 """
@@ -33,7 +34,8 @@ CLIENTS = int(os.environ.get("BENCH_CLIENTS", "32"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6")
 BASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/oms_bench")
-DB_URL = BASE_URL.rsplit("/", 1)[0] + "/bench_invoices"
+SCRATCH = "bench_invoices" + os.environ.get("BENCH_DB_SUFFIX", "")
+DB_URL = BASE_URL.rsplit("/", 1)[0] + "/" + SCRATCH
 ADMIN_URL = BASE_URL.rsplit("/", 1)[0] + "/postgres"  # where the scratch database is created and dropped
 DRAFTS_PER_CLIENT = int(os.environ.get("BENCH_DRAFTS", "40"))  # made beforehand; a client that runs out stops
 
@@ -148,8 +150,8 @@ def bench_pgbench() -> float:
 
 
 def main() -> None:
-    _psql("DROP DATABASE IF EXISTS bench_invoices")
-    _psql("CREATE DATABASE bench_invoices")
+    _psql(f"DROP DATABASE IF EXISTS {SCRATCH}")
+    _psql(f"CREATE DATABASE {SCRATCH}")
     try:
         _django()
         from django.core.management import call_command
@@ -168,7 +170,7 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        _psql("DROP DATABASE IF EXISTS bench_invoices")
+        _psql(f"DROP DATABASE IF EXISTS {SCRATCH}")
 
 
 if __name__ == "__main__":

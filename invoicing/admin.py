@@ -38,6 +38,7 @@ from .services.credits import credited_units, invoice_credit
 from .services.drafts import invoice_update_draft
 from .services.issue import invoice_issue
 from .services.lifecycle import invoice_cancel, invoice_send
+from .services.payments import invoice_creditable
 
 TONES = {"draft": "neutral", "issued": "info", "sent": "info", "partially_paid": "warning", "paid": "success",
          "cancelled": "danger"}  # fmt: skip
@@ -201,6 +202,7 @@ class InvoiceAdmin(KeysetListMixin, ModelAdmin):
             "action": action, "sections": sections,
             "schedule": paylink_facts(invoice).instalments if invoice.number else [],
             "pdf_url": reverse("admin:invoicing_invoice_pdf", args=[invoice.pk]),
+            "creditable": invoice_creditable(invoice) if action == "credit" else None,
         }  # fmt: skip
         return TemplateResponse(request, "admin/invoicing/invoice/detail.html", context, status=status)
 

@@ -462,6 +462,13 @@ class InvoicePayment(models.Model):
         OrderPayment, null=True, blank=True, on_delete=models.PROTECT, related_name="invoice_applications"
     )
     amount = money_field()
+    # Set on the rows a credit invoice moves on the invoice it credits: what it took back, and what the same
+    # invoice took again at once (it still had a balance). Money paid in is the sum of the other rows, so a
+    # credit is capped by what was paid less what was credited, however the freed money moved afterwards.
+    credit = models.ForeignKey(
+        Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="The credit invoice whose issue moved this money (take-back and re-application).",
+    )  # fmt: skip
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

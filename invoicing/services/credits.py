@@ -1,6 +1,8 @@
 """Credit invoices: against an issued debit invoice, for chosen lines (units) or an amount, own series (CRN).
 
-Never more than what is paid on the debit invoice now: a credit frees that much of the applied money
+Never more than what was paid on the debit invoice less what was credited on it already (`invoice_creditable`;
+the applied amount alone would let a partly paid invoice be credited again with money a credit freed and the
+invoice took back at once): a credit frees that much of the applied money
 (it goes back to the order, where it pays its other open invoices or waits for the refund of the returns
 work), so paid + credited never exceeds the invoice total and the balance never goes below zero.
 
@@ -27,7 +29,7 @@ from .. import events
 from ..models import Invoice, InvoiceLine
 from .drafts import _new_invoice, lock_invoice, refuse, set_totals
 from .issue import issue_locked
-from .payments import follow_due, invoices_reconcile, take_back
+from .payments import follow_due, invoice_creditable, invoices_reconcile, take_back
 
 Source = OrderEvent.Source
 
@@ -130,23 +132,24 @@ def invoice_credit(
         raise refuse(
             "amount" if amount is not None else "lines", "Nothing to credit: choose units or an amount above 0."
         )
-    if credit.total_gross > debit.amount_paid:
+    creditable = invoice_creditable(debit)
+    if credit.total_gross > creditable:
         raise refuse(
             "amount" if amount is not None else "lines",
-            f"{debit} has {debit.currency} {debit.amount_paid} paid that is not credited yet; "
+            f"{debit} has {debit.currency} {creditable} paid that is not credited yet; "
             f"a credit of {credit.total_gross} is more than that.",
         )
     credit.save()
     for position, line in enumerate(lines):
         line.invoice, line.position = credit, position
     InvoiceLine.objects.bulk_create(lines)
-    take_back(debit, credit.total_gross, actor=actor, source=source)
+    take_back(debit, credit.total_gross, actor=actor, source=source, credit=credit)
     debit.refresh_from_db()
     debit.amount_credited += credit.total_gross
     debit.follow_payments()
     follow_due(debit)
     debit.save(update_fields=["amount_credited", "next_due_date", "status", "paid_at", "updated_at"])
-    invoices_reconcile(order=debit.order, actor=actor, source=source)
+    invoices_reconcile(order=debit.order, actor=actor, source=source, credit=credit)
     # The credit series' counter last: it is held to the commit, so only the number and its event follow it.
     issue_locked(credit, actor=actor, source=source)
     events.invoice_credited_event(invoice=debit, credit=credit, actor=actor, source=source)

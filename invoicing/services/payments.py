@@ -85,8 +85,8 @@ def applied_by_order(order, invoices: list[Invoice]) -> dict[int, Decimal]:
     return defaultdict(lambda: ZERO, dict(rows))
 
 
-def _move(invoice: Invoice, *, order, amount: Decimal, payment, actor, source) -> None:
-    InvoicePayment.objects.create(invoice=invoice, order=order, payment=payment, amount=amount)
+def _move(invoice: Invoice, *, order, amount: Decimal, payment, actor, source, credit=None) -> None:
+    InvoicePayment.objects.create(invoice=invoice, order=order, payment=payment, amount=amount, credit=credit)
     invoice.amount_paid += amount  # the row is locked (live_invoices_locked / lock_invoice)
     invoice.follow_payments()
     follow_due(invoice)
@@ -118,11 +118,15 @@ def money_waiting(order) -> bool:
     return max(order.amount_paid, ZERO) != applied
 
 
-def invoices_reconcile(*, order, actor=None, source="system", payment=None, first: int | None = None) -> Decimal:
+def invoices_reconcile(
+    *, order, actor=None, source="system", payment=None, first: int | None = None, credit=None
+) -> Decimal:
     """Apply the order's unapplied money to its open invoices, or take back what it no longer holds.
 
     `first`: an invoice that gets the money before the others (a payment made for it); the rest go oldest
-    due first. Returns the amount moved (positive applied, negative taken back). Caller holds the order lock.
+    due first. `credit`: the credit invoice whose issue freed the money; the rows on the invoice it credits
+    carry it (see `invoice_creditable`). Returns the amount moved (positive applied, negative taken back).
+    Caller holds the order lock.
     """
     invoices = live_invoices_locked(order)
     if not invoices:
@@ -140,7 +144,8 @@ def invoices_reconcile(*, order, actor=None, source="system", payment=None, firs
             )
             amount = min(room, delta - moved)
             if amount > 0:
-                _move(invoice, order=order, amount=amount, payment=payment, actor=actor, source=source)
+                tag = credit if credit is not None and invoice.pk == credit.credit_for_id else None
+                _move(invoice, order=order, amount=amount, payment=payment, actor=actor, source=source, credit=tag)
                 moved += amount
     elif delta < 0:
         for invoice in reversed(invoices):
@@ -151,9 +156,9 @@ def invoices_reconcile(*, order, actor=None, source="system", payment=None, firs
     return moved
 
 
-def take_back(invoice: Invoice, amount: Decimal, *, actor, source) -> None:
+def take_back(invoice: Invoice, amount: Decimal, *, actor, source, credit=None) -> None:
     """Take `amount` of applied money off a (locked) invoice, newest applications' orders first: a credit
-    invoice frees what it credits, so paid + credited never exceeds the total."""
+    invoice (`credit`, tagging the rows) frees what it credits, so paid + credited never exceeds the total."""
     per_order = (
         InvoicePayment.objects.filter(invoice=invoice).values("order").annotate(s=Sum("amount")).order_by("-order")
     )
@@ -161,7 +166,22 @@ def take_back(invoice: Invoice, amount: Decimal, *, actor, source) -> None:
     for row in per_order:
         part = min(row["s"], left)
         if part > 0:
-            _move(invoice, order=Order(pk=row["order"]), amount=-part, payment=None, actor=actor, source=source)
+            _move(invoice, order=Order(pk=row["order"]), amount=-part, payment=None, actor=actor, source=source,
+                  credit=credit)  # fmt: skip
             left -= part
         if left <= 0:
             break
+
+
+def invoice_creditable(invoice: Invoice) -> Decimal:
+    """What a new credit invoice may still credit on this debit invoice: the money paid on it less what was
+    credited already ("never more than was paid").
+
+    The invoice's `amount_paid` alone is not that: a credit takes money back, and when the invoice still has a
+    balance (partly paid) the same money pays it again at once, so `amount_paid` shows it paid while it was
+    credited too. Paid-in money is therefore the sum of the application rows no credit moved; it is never
+    more than what is applied now either."""
+    paid_in = (
+        InvoicePayment.objects.filter(invoice=invoice, credit__isnull=True).aggregate(s=Sum("amount"))["s"] or ZERO
+    )
+    return max(min(paid_in - invoice.amount_credited, invoice.amount_paid), ZERO)

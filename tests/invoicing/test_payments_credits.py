@@ -78,6 +78,55 @@ def test_credit_for_lines_and_amount_never_more_than_paid(order, finance):
     assert broken() == {}
 
 
+def _credit_state(order, invoice) -> tuple:
+    order.refresh_from_db()
+    invoice.refresh_from_db()
+    return (
+        Invoice.objects.count(), InvoicePayment.objects.count(), invoice.amount_paid, invoice.amount_credited,
+        invoice.status, order.amount_paid, order.amount_credited, order.payment_status,
+    )  # fmt: skip
+
+
+def test_credits_in_a_row_on_a_partly_paid_invoice_never_pass_what_was_paid(order, finance):
+    # given: 50.00 invoiced, 20.00 paid
+    invoice = issued(order, finance)
+    pay(order, Decimal("20.00"))
+    # when: 10.00 credited; the invoice still asks 20.00, so the 10.00 the credit freed pays it again at once
+    invoice_credit(invoice_id=invoice.pk, actor=finance, amount="10.00", reason="Goodwill")
+    invoice.refresh_from_db()
+    assert (invoice.amount_paid, invoice.amount_credited, invoice.balance) == (
+        Decimal("20.00"), Decimal("10.00"), Decimal("20.00"),
+    )  # fmt: skip
+    # then: 20.00 paid less 10.00 credited leaves 10.00 to credit, not the 20.00 applied
+    before = _credit_state(order, invoice)
+    with pytest.raises(OrderValidationError, match="has EUR 10.00 paid that is not credited yet"):
+        invoice_credit(invoice_id=invoice.pk, actor=finance, amount="10.01", reason="Too much")
+    assert _credit_state(order, invoice) == before
+    invoice_credit(invoice_id=invoice.pk, actor=finance, amount="10.00", reason="Goodwill")
+    before = _credit_state(order, invoice)
+    for refused in ("0.01", "20.00"):
+        with pytest.raises(OrderValidationError, match="has EUR 0.00 paid that is not credited yet"):
+            invoice_credit(invoice_id=invoice.pk, actor=finance, amount=refused, reason="Too much")
+        assert _credit_state(order, invoice) == before
+    # credited 20.00 = paid 20.00; the customer owes 10.00 on the 30.00 left
+    assert before[2:] == (Decimal("20.00"), Decimal("20.00"), S.PARTIALLY_PAID, Decimal("20.00"), Decimal("20.00"),
+                          Order.PaymentStatus.PARTIALLY_PAID)  # fmt: skip
+    assert broken() == {}
+
+
+def test_a_fully_paid_invoice_credited_in_parts_may_be_credited_up_to_what_was_paid(order, finance):
+    # given: 50.00 invoiced and paid, 15.00 credited (the freed money waits for its refund)
+    invoice = issued(order, finance)
+    pay(order, order.total_gross)
+    invoice_credit(invoice_id=invoice.pk, actor=finance, amount="15.00", reason="Goodwill")
+    # when / then: the other 35.00 can be credited, no more
+    with pytest.raises(OrderValidationError, match="has EUR 35.00 paid"):
+        invoice_credit(invoice_id=invoice.pk, actor=finance, amount="35.01", reason="Too much")
+    invoice_credit(invoice_id=invoice.pk, actor=finance, amount="35.00", reason="All of it")
+    invoice.refresh_from_db()
+    assert (invoice.amount_paid, invoice.amount_credited) == (Decimal("0.00"), Decimal("50.00"))
+
+
 def test_cancel_draft_or_unpaid_issued_invoice_but_not_a_paid_one(order, finance):
     invoice = issued(order, finance)
     pay(order, Decimal("1.00"))

@@ -4,8 +4,9 @@
   rate adds up to the totals;
 - the order's money is applied up to what the invoice still asks: applied = min(paid on the order,
   total − credited); balance = total − credited − applied, never negative;
-- a credit is refused (changing nothing) when it is more than what is applied now; credits never exceed
-  what was paid; the invariant rules hold after every step.
+- a credit is refused (changing nothing) when it is more than what is applied now or than what was paid on
+  the invoice less what was credited (the paid-in money: every change of the applied amount except a credit's
+  own, which moves money it already counted), so credited <= paid in; the invariant rules hold after every step.
 """
 
 from decimal import Decimal
@@ -72,7 +73,18 @@ def _check_totals(invoice, order):
     assert len(summary) == len({line.tax_rate for line in lines})
 
 
+def _applied(model) -> int:
+    return max(min(model["paid"], model["total"] - model["credited"]), 0)
+
+
 def _step(op, model, invoice, order):
+    applied_before = _applied(model)
+    _operate(op, model, invoice, order)
+    if op[0] != "credit":  # payments and reversals change the paid-in money by what they applied or took back
+        model["paid_in"] += _applied(model) - applied_before
+
+
+def _operate(op, model, invoice, order):
     kind, value = op
     if kind == "pay":
         order_payment_record(order_id=order.pk, amount=money(value), method="card", allow_overpayment=True)
@@ -84,16 +96,15 @@ def _step(op, model, invoice, order):
             order_payment_reverse(payment_id=payment.pk, reason="test")
             model["paid"] -= cents(payment.amount)
     else:
-        applied = min(model["paid"], model["total"] - model["credited"])
+        creditable = min(_applied(model), model["paid_in"] - model["credited"])
         before = Invoice.objects.count()
-        if value > applied:
+        if value > creditable:
             with pytest.raises(OrderError):
                 invoice_credit(invoice_id=invoice.pk, amount=str(money(value)), reason="test")
             assert Invoice.objects.count() == before
         else:
             invoice_credit(invoice_id=invoice.pk, amount=str(money(value)), reason="test")
             model["credited"] += value
-            model["paid_when_credited"] = max(model.get("paid_when_credited", 0), model["credited"])
 
 
 def _check_money(model, invoice):
@@ -102,6 +113,7 @@ def _check_money(model, invoice):
     assert cents(invoice.amount_credited) == model["credited"]
     assert cents(invoice.amount_paid) == applied
     assert cents(invoice.balance) == model["total"] - model["credited"] - applied >= 0
+    assert model["credited"] <= model["paid_in"]  # never more credited than was paid on the invoice
     assert [rows for rule, rows in run_all() if rows] == []
 
 
@@ -117,7 +129,7 @@ def test_invoice_money_follows_the_model(spec, channel, customer, shop):
             order = _place(spec, channel, customer)
             invoice = invoice_issue(invoice_id=invoice_create(order_id=order.pk).pk)
             _check_totals(invoice, order)
-            model = {"total": cents(invoice.total_gross), "paid": 0, "credited": 0}
+            model = {"total": cents(invoice.total_gross), "paid": 0, "credited": 0, "paid_in": 0}
             for op in spec["operations"]:
                 _step(op, model, invoice, order)
                 _check_money(model, invoice)

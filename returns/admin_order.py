@@ -141,7 +141,7 @@ def create_view(request, order, model_admin):
         except OrderError as exc:
             messages.error(request, exc.message)
         else:
-            credit = f" Credit invoice {ret.credit_invoice.number}: {order.currency} {ret.credited_amount}." if (
+            credit = f" Credit invoice {ret.credit_numbers}: {order.currency} {ret.credited_amount}." if (
                 ret.credit_invoice_id) else ""  # fmt: skip
             messages.success(request, f"{ret} was {ret.get_status_display().lower()}.{credit}")
             return redirect("admin:orders_order_page", order.pk, RETURNS)

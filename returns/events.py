@@ -37,7 +37,9 @@ def return_created_event(*, ret, rows: list[dict], actor, source):
 def return_processed_event(*, ret, rows: list[dict], actor, source):
     details = _units(rows)
     if ret.credit_invoice_id:
-        details.append(f"Credit invoice {ret.credit_invoice.number}: {ret.order.currency} {ret.credited_amount}")
+        numbers = ret.credit_numbers
+        label = "Credit invoices" if "," in numbers else "Credit invoice"
+        details.append(f"{label} {numbers}: {ret.order.currency} {ret.credited_amount}")
     elif ret.create_credit:
         details.append("No credit invoice: nothing paid is left to credit.")
     if ret.request_id:

@@ -148,8 +148,12 @@ class Return(FSMModelMixin, models.Model):
     suggested_amount = money_field(editable=False, help_text="The most that could be credited when processed.")
     credited_amount = money_field(editable=False)
     credit_invoice = models.ForeignKey(
-        Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="returns", editable=False
-    )
+        Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="returns", editable=False,
+        help_text="The first credit invoice (the return's units may be on several debit invoices).",
+    )  # fmt: skip
+    # One credit invoice per debit invoice that invoiced the returned units (the order's own or its family's,
+    # a supplementary one of an exchange); the first is also `credit_invoice`.
+    credit_invoices = models.ManyToManyField(Invoice, blank=True, related_name="+", editable=False)
     notify_customer = models.BooleanField(default=True, help_text="E-mail the customer that the return was processed.")
     note = models.TextField(blank=True, validators=COMMENT_VALIDATORS)
     created_by = models.ForeignKey(
@@ -181,6 +185,11 @@ class Return(FSMModelMixin, models.Model):
 
     def __str__(self) -> str:
         return f"Return {self.number}"
+
+    @property
+    def credit_numbers(self) -> str:
+        """The numbers of the return's credit invoices, "CRN-… , CRN-…" (prefetch `credit_invoices` in lists)."""
+        return ", ".join(sorted(credit.number for credit in self.credit_invoices.all()))
 
     @transition(field=status, source=Status.DRAFT, target=Status.PROCESSED)
     def process(self) -> None:

@@ -82,7 +82,7 @@ def requests_of_order(order: Order) -> list[ReturnRequest]:
 def returns_of_order(order: Order) -> list[Return]:
     return list(
         Return.objects.filter(order=order).select_related("credit_invoice", "request", "created_by")
-        .prefetch_related(_return_lines()).order_by("-pk")
+        .prefetch_related(_return_lines(), "credit_invoices").order_by("-pk")
     )  # fmt: skip
 
 

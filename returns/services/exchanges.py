@@ -27,6 +27,7 @@ from decimal import Decimal
 from catalog.models import Product
 from invoicing.models import Invoice, InvoiceLine
 from invoicing.services.credits import invoice_credit
+from invoicing.services.payments import invoice_creditable
 from invoicing.services.supplements import invoice_supplement_locked
 from oms import bounds
 from oms.money import ZERO
@@ -89,12 +90,21 @@ def exchange_parse(data: ExchangeInput, *, line_name: str) -> tuple[Product, int
     return product, quantity
 
 
-def returned_value(order_line: OrderLine, units: int, invoice: Invoice | None) -> Decimal:
-    """What `units` of the line were worth: their share of the invoice line, else of the order line."""
-    if invoice is not None:
-        row = InvoiceLine.objects.filter(invoice=invoice, order_line=order_line).first()
-        if row is not None:
-            return units_share(row.gross, units=units, of=row.quantity)
+def _invoiced_on(order_line: OrderLine) -> InvoiceLine | None:
+    """The line's row on the live debit invoice that invoiced it (the order's own, a family's, a supplement)."""
+    return (
+        InvoiceLine.objects.filter(order_line=order_line, kind=InvoiceLine.Kind.ITEM, invoice__kind=Invoice.Kind.DEBIT,
+                                   invoice__status__in=Invoice.LIVE)
+        .select_related("invoice").order_by("pk").first()
+    )  # fmt: skip
+
+
+def returned_value(order_line: OrderLine, units: int) -> Decimal:
+    """What `units` of the line were worth: their share of the invoice line that invoiced them, else of the
+    order line."""
+    row = _invoiced_on(order_line)
+    if row is not None:
+        return units_share(row.gross, units=units, of=row.quantity)
     return units_share(order_line.gross, units=units, of=order_line.quantity_active)
 
 
@@ -108,7 +118,7 @@ def replacement_value(product: Product, quantity: int, *, includes_tax: bool) ->
 def exchange_quote(*, order_line: OrderLine, units: int, product: Product, quantity: int) -> ExchangeQuote:
     order = order_line.order
     return ExchangeQuote(
-        returned_value=returned_value(order_line, units, _issued_debit(order)),
+        returned_value=returned_value(order_line, units),
         replacement_value=replacement_value(product, quantity, includes_tax=order.prices_include_tax),
     )
 
@@ -140,7 +150,7 @@ def exchanges_apply_locked(*, ret, locked, actor, source: str = Source.ADMIN) ->
     invoice = _issued_debit(order)
     for exchange in exchanges:
         line = exchange.return_line
-        value = returned_value(line.order_line, line.quantity, invoice)
+        value = returned_value(line.order_line, line.quantity)
         added = order_line_add_locked(
             locked=locked, product_id=exchange.product_id, quantity=exchange.quantity, allowance=value, actor=actor
         )
@@ -172,24 +182,33 @@ def _bill_difference(ret, exchanges: list[ReturnExchange], invoice: Invoice | No
 
 
 def _credit_rest(ret, exchanges: list[ReturnExchange], invoice: Invoice | None, *, actor, source: str) -> None:
-    """Cheaper replacements: the unused allowance as one amount credit, within what is paid on the invoice."""
+    """Cheaper replacements: the unused allowance credited as an amount on the debit invoice that invoiced the
+    returned line (one credit per invoice), within what was paid on it and not credited."""
     rest = {exchange.pk: exchange.returned_value - exchange.allowance_used for exchange in exchanges}
-    total = sum(rest.values(), ZERO)
-    if total <= 0 or not ret.create_credit:
+    if sum(rest.values(), ZERO) <= 0 or not ret.create_credit:
         return  # staff left the credit invoice out (the box on the return): the event says what was not credited
     if invoice is None and ret.order.amount_paid > 0:
         invoice = _ensure_issued_invoice(ret.order, actor=actor, source=source)
     if invoice is None:
         return  # nothing paid, nothing invoiced: nothing to give back (the event says so)
-    invoice.refresh_from_db(fields=["amount_paid"])
-    amount = min(total, invoice.amount_paid)
+    by_invoice: dict[int, list[ReturnExchange]] = {}
+    for exchange in exchanges:
+        if rest[exchange.pk] > 0:
+            row = _invoiced_on(exchange.return_line.order_line)
+            by_invoice.setdefault(row.invoice_id if row is not None else invoice.pk, []).append(exchange)
+    for invoice_id, group in sorted(by_invoice.items()):
+        _credit_group(ret, group, rest, Invoice.objects.get(pk=invoice_id), actor=actor, source=source)
+
+
+def _credit_group(ret, group: list[ReturnExchange], rest: dict, invoice: Invoice, *, actor, source: str) -> None:
+    amount = min(sum((rest[exchange.pk] for exchange in group), ZERO), invoice_creditable(invoice))
     if amount <= 0:
         return
     credit = invoice_credit(
         invoice_id=invoice.pk, actor=actor, amount=amount, reason=f"Exchange {ret.number}: difference", source=source
     )
     ret.order.refresh_from_db(fields=["amount_credited"])  # invoicing recorded the credit on a fresh instance
-    for exchange in exchanges:  # the credit's amount shared over the exchanges in order, each up to its rest
+    for exchange in group:  # the credit's amount shared over the exchanges in order, each up to its rest
         part = min(rest[exchange.pk], amount)
         if part > 0:
             exchange.credited, exchange.credit_invoice = part, credit

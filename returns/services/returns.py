@@ -215,8 +215,10 @@ def _process_locked(ret: Return, made: list[ReturnLine], locked, *, actor, sourc
         for line in made:
             if line.pk not in exchanged:  # an exchange's units are settled by its difference (exchanges_apply_locked)
                 units[line.order_line_id] = units.get(line.order_line_id, 0) + line.quantity
-        credit, suggested, credited = credit_for_return(ret=ret, units=units, actor=actor, source=source)
-        ret.credit_invoice, ret.suggested_amount, ret.credited_amount = credit, suggested, credited
+        credits, suggested, credited = credit_for_return(ret=ret, units=units, actor=actor, source=source)
+        ret.credit_invoice = credits[0] if credits else None  # the first; every one is in credit_invoices
+        ret.suggested_amount, ret.credited_amount = suggested, credited
+        ret.credit_invoices.add(*credits)
         _see_credit(ret.order, locked.order)
     if exchanged:
         exchanges_apply_locked(ret=ret, locked=locked, actor=actor, source=source)
@@ -276,5 +278,5 @@ def return_email_context(ret: Return, made: list[ReturnLine]) -> dict:
         "number": ret.number,
         "lines": [{"name": line.order_line.name, "quantity": line.quantity} for line in made],
         "credited": str(ret.credited_amount),
-        "credit_invoice": ret.credit_invoice.number if ret.credit_invoice_id else "",
+        "credit_invoice": ret.credit_numbers if ret.credit_invoice_id else "",
     }

@@ -13,8 +13,9 @@ from tests.returns.conftest import lines_of
 
 pytestmark = pytest.mark.django_db
 # session, user, the order, the guard's look at the order, the tab's rows, their lines and what they link to;
+# the returns tab reads each return's credit invoices (one query: a return may credit several debit invoices);
 # the requests tab reads one more: who printed each accepted request's label (returns.admin_exchange)
-QUERIES = {"returns": 7, "return-requests": 8}
+QUERIES = {"returns": 8, "return-requests": 8}
 D = ReturnLine.Disposition
 
 

@@ -27,10 +27,13 @@ def _how(refund) -> str:
 
 def refund_created_event(*, refund, actor, source):
     what = f"credit invoice {refund.credit_invoice.number}" if refund.credit_invoice_id else "the refund due"
+    details = [f"Mode: {refund.get_mode_display().split(':')[0].lower()}, {_how(refund)}"]
+    if not refund.credit_invoice_id and refund.reason:
+        details.append(refund.reason)  # what left the refund due: "Refund due: order cancelled", ...
     return _record(
         CREATED, refund, actor=actor, source=source,
         summary=f"created refund {refund.pk} of {refund.currency} {refund.amount} for {what}",
-        details=[f"Mode: {refund.get_mode_display().split(':')[0].lower()}, {_how(refund)}"], mode=refund.mode,
+        details=details, mode=refund.mode,
     )  # fmt: skip
 
 

@@ -41,3 +41,11 @@ def refunds_sweep_task() -> int:
     from .services.refunds import refunds_sweep
 
     return refunds_sweep()
+
+
+@shared_task
+def refunds_due_sweep_task() -> int:
+    """Beat entry `refunds-due-sweep`: a refund for money owed back that no refund covers yet."""
+    from .services.refunds import refunds_due_sweep
+
+    return refunds_due_sweep()

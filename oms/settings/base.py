@@ -246,6 +246,7 @@ OMS_PAYLINK_MAX_AGE_DAYS = int(os.environ.get("OMS_PAYLINK_MAX_AGE_DAYS", "180")
 # settings (so changing the time in the admin needs no schedule row), and lost sends are queued again.
 CELERY_BEAT_SCHEDULE["refunds-batch-due"] = {"task": "returns.tasks.refund_batch_due_task", "schedule": 60.0}
 CELERY_BEAT_SCHEDULE["refunds-sweep"] = {"task": "returns.tasks.refunds_sweep_task", "schedule": 300.0}
+CELERY_BEAT_SCHEDULE["refunds-due-sweep"] = {"task": "returns.tasks.refunds_due_sweep_task", "schedule": 900.0}
 # The local payment provider's refund options (tests and the refund benchmark set them; see providers/local.py).
 OMS_PAYMENT_PROVIDER_OPTIONS["local"] = {
     "refund_latency_ms": float(os.environ.get("OMS_LOCAL_REFUND_LATENCY_MS", "0")),

@@ -1,9 +1,12 @@
 """Refunds: made when money is owed back, approved by finance (or at once in automatic mode), sent at most once.
 
 - A credit invoice (a return's, or invoicing's own credit action) makes a refund of what it freed, through the
-  "credit" hook invoicing runs under its order lock (`refund_on_credit`); a cancelled or reduced order's refund
-  due is settled by staff (`refund_due_settle`). Never more than the order holds beyond what it needs
-  (`refundable`: its refund due less the refunds still open), so refunded <= credited <= paid.
+  "credit" hook invoicing runs under its order lock (`refund_on_credit`). A cancelled or reduced order's refund
+  due makes its refund the same way, through the "cancel", "line_cancel", "edit" and "split" hooks the order
+  core runs under its lock (`refund_due_on_reduction`), so no owed money waits for a click. What is left (an
+  overpayment, an order that became refund-due before these hooks) is refunded by staff (`refund_due_settle`,
+  "Refund what is owed") or by the beat's `refunds_due_sweep`. Never more than the order holds beyond what it
+  needs (`refundable`: its refund due less the refunds still open), so refunded <= credited <= paid.
 - The mode (shop settings) decides what happens next: automatic approves and sends on commit; batched waits for
   the day's batch (`refund_batches`); manual waits for a finance user's approval.
 - Sending (`refund_execute`, from the worker) follows the three steps of at-most-once: a short transaction
@@ -25,7 +28,8 @@ from functools import partial
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from invoicing.providers import ProviderError, ProviderTimeout, provider_get
@@ -33,7 +37,7 @@ from notifications.models import EmailKind
 from oms.models import ShopSettings
 from oms.money import ZERO
 from orders import events as order_events
-from orders.exceptions import InvalidTransition, OrderValidationError
+from orders.exceptions import InvalidTransition, OrderError, OrderValidationError
 from orders.models import Order, OrderEvent, OrderPayment, PaymentMethod
 from orders.notify import order_notify
 from orders.services.locks import order_lock
@@ -54,10 +58,14 @@ def _may(actor) -> None:
         raise PermissionDenied("You do not have permission to approve or send refunds.")
 
 
+def _open_amount(order: Order) -> Decimal:
+    """The order's refunds promised and not yet recorded as paid."""
+    return Refund.objects.filter(order=order, status__in=Refund.OPEN).aggregate(s=Sum("amount"))["s"] or ZERO
+
+
 def refundable(order: Order) -> Decimal:
     """What the (locked) order may still refund: its refund due less the refunds not yet recorded as paid."""
-    open_amount = Refund.objects.filter(order=order, status__in=Refund.OPEN).aggregate(s=Sum("amount"))["s"]
-    return max(order.refund_due - (open_amount or ZERO), ZERO)
+    return max(order.refund_due - _open_amount(order), ZERO)
 
 
 def _source_payment(order: Order) -> tuple[OrderPayment | None, str]:
@@ -85,6 +93,8 @@ def refund_create_locked(
 
     The caller holds the order lock. Side effects: the refund row with its idempotency key, a refund_created
     event; automatic mode approves it and queues its sending after the commit."""
+    if amount <= 0:
+        return None  # nothing owed back: no query (the reductions ask on every change)
     amount = min(amount, refundable(order))
     if amount <= 0:
         return None
@@ -118,6 +128,29 @@ def refund_on_credit(context) -> None:
         order=context.order, amount=lines, kind=Refund.Kind.CREDIT, credit_invoice=credit, actor=context.actor,
         reason=f"Credit invoice {credit.number}",
     )  # fmt: skip
+
+
+REDUCTIONS = {"cancel": "order cancelled", "line_cancel": "units cancelled", "edit": "order edited",
+              "split": "order split"}  # fmt: skip
+
+
+def refund_due_on_reduction(context) -> None:
+    """The "cancel", "line_cancel", "edit" and "split" hook (run by the order core under its order lock, in its
+    transaction): the refund due the change left becomes a refund now, then as the mode says (automatic sends it
+    after the commit, batched waits for the next batch, manual for approval). A change that leaves nothing owed
+    back, or only what open refunds cover already, makes none (a line cancel that empties the order runs both
+    "line_cancel" and "cancel": the second finds it covered)."""
+    order, reason = context.order, f"Refund due: {REDUCTIONS[context.operation]}"
+    refund_create_locked(order=order, amount=order.refund_due, kind=Refund.Kind.REFUND_DUE, actor=context.actor,
+                         reason=reason)  # fmt: skip
+    child = context.child
+    if child is not None and child.refund_due > 0:
+        # The split gave the new order its share of the payments (the new order is this transaction's own row).
+        # Refunds still open on the original may now promise more than it owes back: that excess is money the
+        # new order holds, so it is not promised twice.
+        excess = max(_open_amount(order) - order.refund_due, ZERO)
+        refund_create_locked(order=child, amount=child.refund_due - excess, kind=Refund.Kind.REFUND_DUE,
+                             actor=context.actor, reason=reason)  # fmt: skip
 
 
 @transaction.atomic
@@ -218,6 +251,14 @@ def _start_attempt(refund_id: int) -> Refund | None:
     refund = _lock(refund_id, actor=None)
     if refund.status != S.APPROVED:
         return None
+    owed = _owed_beyond_others(refund)
+    if refund.amount > owed:
+        # The order was changed after the refund was made (a payment reversed, a unit added back): paying it now
+        # would send money the order no longer owes. Failed, for staff to look at; nothing left the shop.
+        refund.fail(message=f"The order owes {refund.currency} {owed} back now, less than this refund.")
+        refund.save(update_fields=["status", "failure", "updated_at"])
+        events.refund_failed_event(refund=refund, actor=None, source=Source.SYSTEM)
+        return None
     if refund.is_manual_payout:
         refund.send()
         refund.save(update_fields=["status", "sent_at", "provider_refund_id", "failure", "updated_at"])
@@ -227,6 +268,18 @@ def _start_attempt(refund_id: int) -> Refund | None:
     refund.last_attempt_at = timezone.now()
     refund.save(update_fields=["attempts", "last_attempt_at", "updated_at"])
     return refund
+
+
+def _owed_beyond_others(refund: Refund) -> Decimal:
+    """What the locked order owes back beside its other refunds that may have left already (sent, or approved
+    and tried: the provider may have paid them) and are not recorded as paid yet."""
+    others = (
+        Refund.objects.filter(order_id=refund.order_id)
+        .filter(Q(status=S.SENT) | Q(status=S.APPROVED, attempts__gt=0))
+        .exclude(pk=refund.pk)
+        .aggregate(s=Sum("amount"))["s"]
+    )
+    return refund.order.refund_due - (others or ZERO)
 
 
 @transaction.atomic
@@ -306,3 +359,39 @@ def refunds_sweep(*, older_than_seconds: float = 300) -> int:
     for refund_id in ids:
         refund_execute_task.delay(refund_id)
     return len(ids)
+
+
+def refunds_due_sweep(*, older_than_seconds: float = 600, limit: int = 500) -> int:
+    """The beat's `refunds-due-sweep`: a refund of what is owed for every order that holds money it no longer
+    needs and no open refund covers it: orders that became refund-due before the reductions made their refunds
+    themselves, overpayments, a payment reversed under a refund. The reductions' own refunds never wait for it.
+    `older_than_seconds` leaves an order that just changed to the flow changing it. Returns how many were made."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    promised = Coalesce(Sum("refunds__amount", filter=Q(refunds__status__in=Refund.OPEN)), ZERO)
+    candidates = (
+        Order.objects.filter(payment_status=Order.PaymentStatus.REFUND_DUE, updated_at__lt=cutoff)
+        .annotate(promised=promised)
+        .filter(amount_paid__gt=F("total_gross") - F("amount_credited") + F("promised"))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    made = 0
+    for order_id in list(candidates[:limit]):
+        made += _sweep_one(order_id)
+    return made
+
+
+@transaction.atomic
+def _sweep_one(order_id: int) -> int:
+    try:
+        locked = order_lock(order_id, operation="refund", actor=None, skip_locked=True)
+    except OrderError:
+        return 0  # the refund operation is refused for this order now; the next sweep asks again
+    if locked is None:
+        return 0  # busy: its own operation is running
+    order = locked.order
+    refund = refund_create_locked(
+        order=order, amount=order.refund_due, kind=Refund.Kind.REFUND_DUE, actor=None, source=Source.BEAT,
+        reason="Refund due (found by the sweep)",
+    )  # fmt: skip
+    return int(refund is not None)

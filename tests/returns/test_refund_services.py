@@ -200,14 +200,15 @@ def test_a_declined_refund_fails_and_staff_retry_it_with_the_same_key(
         refund_retry(refund_id=refund.pk, actor=finance)
 
 
-def test_a_cancelled_orders_refund_due_is_settled_by_a_refund(
+def test_a_cancelled_orders_refund_due_makes_its_refund_and_finance_approves_it(
     place_order, product, location, finance, refund_mode, django_capture_on_commit_callbacks
 ):
     from orders.services.cancel import order_cancel
     from orders.services.payments import order_payment_record
     from tests import factories
 
-    # given: an order paid online, never invoiced, then cancelled: it holds its whole payment
+    # given: an order paid online, never invoiced, then cancelled: it holds its whole payment, and the
+    # cancellation made the refund of it (the "cancel" hook)
     refund_mode(Mode.MANUAL)
     factories.stock(product, location, 10)
     order = place_order([(product, 2)])
@@ -215,9 +216,9 @@ def test_a_cancelled_orders_refund_due_is_settled_by_a_refund(
     order_cancel(order_id=order.pk, actor=None, reason="Customer changed their mind")
     order.refresh_from_db()
     assert order.payment_status == Order.PaymentStatus.REFUND_DUE
-    # when finance refunds what is owed and approves it
-    refund = refund_due_settle(order_id=order.pk, actor=finance)
-    with pytest.raises(InvalidTransition):  # asked twice: the first refund covers it all
+    refund = Refund.objects.get(order=order)
+    # when "Refund what is owed" is clicked anyway, and finance approves the refund
+    with pytest.raises(InvalidTransition):  # the cancellation's refund covers it all
         refund_due_settle(order_id=order.pk, actor=finance)
     with django_capture_on_commit_callbacks(execute=True):
         refund_approve(refund_id=refund.pk, actor=finance)
@@ -228,6 +229,26 @@ def test_a_cancelled_orders_refund_due_is_settled_by_a_refund(
     )  # fmt: skip
     assert _state(order) == (Decimal("0.00"), Decimal("0.00"), Order.PaymentStatus.UNPAID)
     assert order.refund_due == 0
+
+
+def test_refund_what_is_owed_refunds_an_overpayment(place_order, product, location, finance, refund_mode):
+    from orders.services.payments import order_payment_record
+    from tests import factories
+
+    # given: 25.00 ordered, 30.00 paid (no reduction made a refund)
+    refund_mode(Mode.MANUAL)
+    factories.stock(product, location, 10)
+    order = place_order([(product, 2)])
+    order_payment_record(order_id=order.pk, amount=Decimal("30.00"), method="card", idempotency_key="local:p8",
+                         allow_overpayment=True)  # fmt: skip
+    assert Refund.objects.count() == 0
+    # when
+    refund = refund_due_settle(order_id=order.pk, actor=finance)
+    # then
+    assert (refund.kind, refund.status, refund.amount) == ("refund_due", "pending", Decimal("5.00"))
+    with pytest.raises(InvalidTransition):  # asked twice: the first refund covers it all
+        refund_due_settle(order_id=order.pk, actor=finance)
+    assert Refund.objects.count() == 1
 
 
 def test_a_credit_of_an_unpaid_part_makes_no_refund(place_order, product, location, staff, refund_mode):

@@ -1,5 +1,8 @@
 """Demo refunds (manage.py seed_demo, after the invoices): one in every status and a batch under review, made
-through the services from paid demo orders that nobody invoiced yet. Idempotent: nothing when demo refunds exist.
+through the services from paid demo orders that nobody invoiced yet, and a refund due refunded automatically
+(a unit cancelled in automatic mode: the "line_cancel" hook made the refund and the worker paid it). The order
+stories' own cancellations of paid orders made their refund due refunds already (pending, manual mode): they
+stay pending, so the order list keeps its "Refund due" orders. Idempotent: nothing when demo refunds exist.
 """
 
 from invoicing.services.credits import invoice_credit
@@ -8,6 +11,7 @@ from invoicing.services.issue import invoice_issue
 from oms.models import ShopSettings
 from orders.exceptions import OrderError
 from orders.models import Order
+from orders.services.cancel import order_line_cancel
 
 from .models import Refund, RefundBatch
 from .services.refund_batches import refund_batch_create
@@ -58,12 +62,15 @@ def _pay(refund_id: int, *, confirm: bool = True) -> None:
 def demo_refunds(stdout=None) -> int:
     if RefundBatch.objects.exists():  # the step ends with a batch: made before
         return 0
-    for refund_id in Refund.objects.filter(status="pending").values_list("pk", flat=True):
+    for refund_id in Refund.objects.filter(status="pending", kind=Refund.Kind.CREDIT).values_list("pk", flat=True):
         _pay(refund_id)  # refunds of earlier demo steps (the invoicing demo's credit) are paid back
     shop = ShopSettings.load()
     mode = shop.refund_mode
     made = 0
-    for order, what in zip(list(_candidates()[: len(STATUSES)]), STATUSES, strict=False):
+    candidates = list(_candidates()[: len(STATUSES) + 1])
+    if len(candidates) > len(STATUSES):
+        made += _automatic_refund_due(candidates.pop(), shop, stdout)
+    for order, what in zip(candidates, STATUSES, strict=False):
         shop.refund_mode = ShopSettings.RefundMode.BATCHED if what == "batch" else ShopSettings.RefundMode.MANUAL
         shop.save()
         try:
@@ -76,3 +83,22 @@ def demo_refunds(stdout=None) -> int:
     shop.save()
     refund_batch_create()
     return made
+
+
+def _automatic_refund_due(order: Order, shop: ShopSettings, stdout) -> int:
+    """Automatic mode: one unit of a paid order cancelled; its refund due is refunded without anyone's click."""
+    shop.refund_mode = ShopSettings.RefundMode.AUTOMATIC
+    shop.save()
+    lines = [line for line in order.lines.order_by("position") if line.quantity_open >= 1]
+    line = next((line for line in lines if line.quantity_active > 1), lines[0] if lines else None)
+    if line is None:
+        return 0
+    try:
+        order_line_cancel(order_id=order.pk, line_id=line.pk, quantity=1, reason="Demo: out of stock, refunded at once")
+    except OrderError as error:
+        if stdout:
+            stdout.write(f"Demo automatic refund skipped: {error.message}")
+        return 0
+    for refund in Refund.objects.filter(order=order, status=Refund.Status.APPROVED):
+        refund_execute(refund_id=refund.pk)  # sent after the commit already when tasks run in-process
+    return 1

@@ -151,6 +151,15 @@ def assert_exchanges_and_a_printed_label() -> None:
     assert ReturnLabelDownload.objects.filter(request__in=accepted, source="storefront").exists()
 
 
+def assert_refunds_in_every_status_and_refund_dues_refunded_by_themselves() -> None:
+    from returns.models import Refund
+
+    assert set(Refund.objects.values_list("status", flat=True)) == set(Refund.Status.values)
+    due = Refund.objects.filter(kind=Refund.Kind.REFUND_DUE, approved_by=None)
+    assert due.filter(mode="automatic", status="paid").exists()  # made by a cancellation, paid without a click
+    assert due.filter(mode="manual", status="pending").exists()  # the order stories' cancellations of paid orders
+
+
 def assert_pick_lists_done_short_and_open() -> None:
     lists = list(PickList.objects.order_by("pk"))
     assert [p.status for p in lists] == ["done", "done", "open"]
@@ -177,6 +186,7 @@ def test_seed_demo_builds_a_consistent_demo_shop_with_every_state_and_a_second_r
     assert_invoices_in_every_status()
     assert_returns_in_every_disposition()
     assert_exchanges_and_a_printed_label()
+    assert_refunds_in_every_status_and_refund_dues_refunded_by_themselves()
     assert [(rule.name, rows) for rule, rows in run_all() if rows] == []
     # and the web channel's token was printed, while only its digest is stored
     web = Channel.objects.get(code="web")

@@ -25,7 +25,7 @@ from orders.models import OrderEvent
 
 from .. import events_refunds as events
 from ..models import Refund, RefundBatch
-from .refunds import _may
+from .refunds import _may, refunds_enqueue
 
 Source = OrderEvent.Source
 S = Refund.Status
@@ -94,8 +94,6 @@ def refund_batch_approve(*, batch_id: int, actor, source: str = Source.ADMIN) ->
     """Approve the batch: its pending refunds are approved and sent after the commit. Returns how many.
 
     Refused, changing nothing: no permission; a batch approved before (a second click sends nothing)."""
-    from ..tasks import refund_execute_task
-
     _may(actor)
     batch = _lock_batch(batch_id)
     if batch.status != RefundBatch.Status.REVIEW:
@@ -114,10 +112,5 @@ def refund_batch_approve(*, batch_id: int, actor, source: str = Source.ADMIN) ->
         default_change_reason=f"approved with {batch}",
     )  # fmt: skip
     ids = [refund.pk for refund in refunds]
-    transaction.on_commit(partial(_enqueue_all, refund_execute_task, ids))
+    transaction.on_commit(partial(refunds_enqueue, ids))
     return len(ids)
-
-
-def _enqueue_all(task, ids: list[int]) -> None:
-    for refund_id in ids:
-        task.delay(refund_id)

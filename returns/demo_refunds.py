@@ -1,6 +1,7 @@
 """Demo refunds (manage.py seed_demo, after the invoices): one in every status and a batch under review, made
 through the services from paid demo orders that nobody invoiced yet, and a refund due refunded automatically
-(a unit cancelled in automatic mode: the "line_cancel" hook made the refund and the worker paid it). The order
+(a unit cancelled in automatic mode: the "line_cancel" hook made the refund, approved, and sending it made the
+payout that Finance confirms). The order
 stories' own cancellations of paid orders made their refund due refunds already (pending, manual mode): they
 stay pending, so the order list keeps its "Refund due" orders. Idempotent: nothing when demo refunds exist.
 """

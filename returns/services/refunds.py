@@ -399,7 +399,7 @@ def _sweep_one(order_id: int) -> int:
     order = locked.order
     refund = refund_create_locked(
         order=order, amount=order.refund_due, kind=Refund.Kind.REFUND_DUE, actor=None, source=Source.BEAT,
-        reason="Refund due (found by the sweep)",
+        reason="Refund due: found by the sweep",
     )  # fmt: skip
     return int(refund is not None)
 

@@ -235,5 +235,5 @@ def test_the_sweep_refunds_what_no_refund_covers_once(paid_mugs, refund_mode):
     made = [refunds_due_sweep(older_than_seconds=0), refunds_due_sweep(older_than_seconds=0)]
     # then: one refund, made by the scheduler
     assert made == [1, 0]
-    assert _refunds(order) == [("refund_due", "pending", Decimal("25.00"), "manual", "Refund due (found by the sweep)")]
+    assert _refunds(order) == [("refund_due", "pending", Decimal("25.00"), "manual", "Refund due: found by the sweep")]
     assert OrderEvent.objects.get(order=order, type="refund_created").source == "beat"

@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from oms.bounds import STOCK_CHANGE_MAX, STOCK_LEVEL_MAX
+from oms.inserts import rows_insert
 
 from .alerts import alerts_mark, alerts_write
 from .exceptions import InsufficientStock, InvalidStockChange
@@ -130,9 +131,12 @@ def stock_allocate_many(*, items: list[tuple[StockLevel, int]], reference: str, 
     raised, cleared = alerts_mark(levels)
     _levels_write(levels, ("allocated", "low_stock_alerted"))
     alerts_write(raised, cleared)
-    return StockMovement.objects.bulk_create(
-        StockMovement(level=level, kind=Kind.ALLOCATION, allocated_delta=quantity, reference=reference, actor=actor)
-        for level, quantity in items
+    return rows_insert(
+        StockMovement,
+        [
+            StockMovement(level=level, kind=Kind.ALLOCATION, allocated_delta=quantity, reference=reference, actor=actor)
+            for level, quantity in items
+        ],
     )
 
 
@@ -164,11 +168,11 @@ def _take_many(items: list[tuple[StockLevel, int]], *, kind: str, ships: bool, r
     raised, cleared = alerts_mark(levels)
     _levels_write(levels, (*(("on_hand",) if ships else ()), "allocated", "low_stock_alerted"))
     alerts_write(raised, cleared)
-    return StockMovement.objects.bulk_create(
+    return rows_insert(StockMovement, [
         StockMovement(level=level, kind=kind, allocated_delta=-quantity, on_hand_delta=-quantity if ships else 0,
                       reference=reference, actor=actor)
         for level, quantity in items
-    )  # fmt: skip
+    ])  # fmt: skip
 
 
 def stock_release_many(*, items: list[tuple[StockLevel, int]], reference: str, actor=None) -> list[StockMovement]:
@@ -197,11 +201,11 @@ def stock_unship_many(*, items: list[tuple[StockLevel, int]], reference: str, re
     raised, cleared = alerts_mark(levels)
     _levels_write(levels, ("on_hand", "allocated", "low_stock_alerted"))
     alerts_write(raised, cleared)
-    return StockMovement.objects.bulk_create(
+    return rows_insert(StockMovement, [
         StockMovement(level=level, kind=Kind.RETURN, on_hand_delta=quantity, allocated_delta=quantity,
                       reason=reason, reference=reference, actor=actor)
         for level, quantity in items
-    )  # fmt: skip
+    ])  # fmt: skip
 
 
 @transaction.atomic

@@ -9,6 +9,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from oms.inserts import rows_insert
+
 from .models import Order, OrderEvent
 
 Type = OrderEvent.Type
@@ -78,7 +80,7 @@ def events_batched():
     finally:
         _batch.reset(token)
     if pending:
-        OrderEvent.objects.bulk_create(pending)
+        rows_insert(OrderEvent, pending)
 
 
 def _record(
@@ -87,7 +89,7 @@ def _record(
     event = OrderEvent(order=order, type=type_, actor=actor, source=source, parameters=parameters)
     pending = _batch.get()
     if pending is None:
-        event.save(force_insert=True)
+        rows_insert(OrderEvent, [event])
     else:
         pending.append(event)
     return event

@@ -31,6 +31,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.utils import timezone
 
+from oms.inserts import rows_insert
 from oms.models import ShopSettings
 
 from ..models import AttemptOutcome, Message, MessageAttachment, MessageAttempt
@@ -73,7 +74,7 @@ def email_enqueue(
     It is handed to Celery when that transaction commits; if the broker is down then, the sweeper
     hands it over later.
     """
-    message = Message.objects.create(
+    message = Message(
         kind=kind,
         from_email=from_email or ShopSettings.load().sender_email,
         to=to,
@@ -82,6 +83,7 @@ def email_enqueue(
         topic_id=topic_id,
         actor=actor,
     )
+    rows_insert(Message, [message])
     if attachments:
         MessageAttachment.objects.bulk_create(
             MessageAttachment(message=message, filename=name, content_type=kind_, content=content)

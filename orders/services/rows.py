@@ -20,6 +20,8 @@ from django.db.models.sql import InsertQuery
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history, get_change_reason_from_object
 
+from oms.inserts import rows_insert
+
 
 def _has_history(model) -> bool:
     return hasattr(model._meta, "simple_history_manager_attribute")
@@ -32,7 +34,7 @@ def rows_create(model, objs: Iterable, *, actor=None) -> list:
     if not objs:
         return []
     if not _has_history(model):
-        return model.objects.bulk_create(objs)
+        return rows_insert(model, objs)
     if connection.vendor == "postgresql":
         return _create_with_history_pg(model, objs, actor)
     return bulk_create_with_history(objs, model, default_user=actor)

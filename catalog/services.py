@@ -6,6 +6,7 @@ lock their level themselves.
 """
 
 from collections.abc import Iterable
+from functools import cache
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -49,22 +50,54 @@ def _levels_write(levels: list[StockLevel], fields: tuple[str, ...]) -> None:
 
 
 def stock_levels_lock(*, product_ids: Iterable[int] = (), product_filter: Q | None = None) -> list[StockLevel]:
-    """Lock, in ONE query and in primary-key order, every level of the products; returns them in pk order.
+    """Lock, in ONE query and in primary-key order, every level of the products; returns them in pk order,
+    each with its location (the product is read only when something asks for it: refusal messages).
 
     `product_filter` selects the products some other way (the orders app passes "the products of this
     order's lines"). Callers lock all the levels an operation touches with one call, after any other row
     they lock (the orders app: order first, see orders/services/locks.py), and hand the locked levels to
     the primitives below, which never lock a level themselves.
     """
+    if product_filter is None and connection.vendor == "postgresql":
+        product_ids = sorted(set(product_ids))
+        return _levels_lock_pg(product_ids) if product_ids else []  # the ORM, too, sends nothing for none
     where = Q(product_id__in=set(product_ids))
     if product_filter is not None:
         where |= product_filter
     return list(
-        StockLevel.objects.select_for_update(of=("self",))
-        .select_related("location", "product")
-        .filter(where)
-        .order_by("pk")
+        StockLevel.objects.select_for_update(of=("self",)).select_related("location").filter(where).order_by("pk")
     )
+
+
+@cache
+def _levels_lock_sql() -> str:
+    qn = connection.ops.quote_name
+    level_columns = ", ".join(f"l.{qn(f.column)}" for f in StockLevel._meta.concrete_fields)
+    location_columns = ", ".join(f"s.{qn(f.column)}" for f in StockLocation._meta.concrete_fields)
+    return (
+        f"SELECT {level_columns}, {location_columns} FROM {qn(StockLevel._meta.db_table)} l "  # noqa: S608
+        f"JOIN {qn(StockLocation._meta.db_table)} s ON s.{qn(StockLocation._meta.pk.column)} = l.location_id "
+        "WHERE l.product_id = ANY(%s) ORDER BY l.id FOR UPDATE OF l"
+    )
+
+
+def _levels_lock_pg(product_ids: list[int]) -> list[StockLevel]:
+    """The same rows as the ORM query above, as plain SQL (one statement text, no query compiled per call:
+    ~0.5 ms of CPU per placement) with the instances built as the ORM builds them (`from_db`)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_levels_lock_sql(), [product_ids])
+        rows = cursor.fetchall()
+    split = len(StockLevel._meta.concrete_fields)
+    location_field = StockLevel._meta.get_field("location")
+    locations: dict[int, StockLocation] = {}
+    levels = []
+    for row in rows:
+        level = StockLevel.from_db(connection.alias, None, row[:split])
+        location = locations.get(row[split]) or StockLocation.from_db(connection.alias, None, row[split:])
+        locations[location.pk] = location
+        location_field.set_cached_value(level, location)
+        levels.append(level)
+    return levels
 
 
 def stock_level_get_or_create_locked(*, product: Product, location: StockLocation) -> StockLevel:

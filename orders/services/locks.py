@@ -67,7 +67,8 @@ def _levels(product_filter: Q) -> dict[tuple[int, int], StockLevel]:
 
 def stock_lock(*, product_ids: Iterable[int]) -> LockedStock:
     """Lock every level of the products in one query (pk order): for an order nobody else can see yet."""
-    return LockedStock(levels=_levels(Q(product_id__in=set(product_ids))))
+    levels = stock.stock_levels_lock(product_ids=product_ids)
+    return LockedStock(levels={(lv.product_id, lv.location_id): lv for lv in levels})
 
 
 def _order_and_root(order_id: int, skip_locked: bool) -> tuple[Order, Order] | None:

@@ -65,15 +65,15 @@ def test_place_without_enough_stock_changes_nothing(place_order, product, locati
 # The statements of one placement, whatever the number of lines (on PostgreSQL; BEGIN/COMMIT not counted):
 # the customer's addresses (none were given), the order with its key from the sequence, its number and its
 # history row (one statement: orders.services.rows), the lines with their history rows (one), the levels locked,
-# their update, the ledger rows, the allocations, the confirmation e-mail's data (outbox message) and the
-# order's events (placed, allocated, e-mail queued).
+# their update with the ledger rows (one statement: catalog.services), the allocations, the confirmation
+# e-mail's data (outbox message) and the order's events (placed, allocated, e-mail queued).
 # Shop settings and webhook endpoints come from the cache; no template is read or rendered.
-PLACEMENT_STATEMENTS = 9
+PLACEMENT_STATEMENTS = 8
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db
-def test_placing_an_order_takes_9_statements_for_2_or_10_lines(place_order, location, tax_rate):
+def test_placing_an_order_takes_8_statements_for_2_or_10_lines(place_order, location, tax_rate):
     # given: a warm-up order (first-use queries such as content types and the settings cache)
     products = [ProductFactory(tax_rate=tax_rate) for _ in range(10)]
     for product in products:

@@ -21,26 +21,26 @@ from tests.factories import ChannelFactory, ProductFactory, stock
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 # edit: the order (and root) locked, its stock levels locked, its lines read, lines updated + their history,
-# allocations read, levels updated with their ledger rows (one statement), allocations updated, the order updated + its history, the
-# family total, the customer (for the e-mail), the outbox message, the events (one insert). Edit, split, cancel
-# and line cancel each ask fulfilment's hand-off guard once whether a shipment released to the warehouse holds
-# the order's units (one query; edit asks twice: once under the lock with the change, once for the plan), and
-# fulfilment's hook once whether pending shipments need trimming; and they read the order's invoices once,
+# allocations read, levels updated with their ledger rows (one statement), allocations updated, the order updated +
+# its history, the family total, the customer (for the e-mail), the outbox message, the events (one insert). Edit,
+# split, cancel and line cancel each ask fulfilment's hand-off guard once whether a shipment released to the
+# warehouse holds the order's units (one query; edit asks twice: once under the lock with the change, once for the
+# plan), and fulfilment's hook once whether pending shipments need trimming; and they read the order's invoices once,
 # for the invoicing guards and hooks (invoicing/services/guards.py).
 STATEMENTS = {"place": 8, "edit": 18, "split": 21, "cancel": 17, "line_cancel": 15}
-# address change: the order (and root) locked, fulfilment's hand-off guard, the order updated + its history,
-# the customer and the lines (for the e-mail), the outbox message, the events (one insert: address_changed and
+# address change: the order (and root) locked, fulfilment's hand-off guard, the order updated + its history, the
+# customer and the lines (for the e-mail), the outbox message, the events (one insert: address_changed and
 # email_queued).
-# import: the repeat lookup, the typed-reference check, the products by SKU, the customer lookup, the order
-# with its key, number and history (one statement), the lines with their history (one), the stock levels
-# locked, levels updated with their ledger rows (one), allocations, the outbox message, the ChannelImport row, the events (one
+# import: the repeat lookup, the typed-reference check, the products by SKU, the customer lookup, the order with its
+# key, number and history (one statement), the lines with their history (one), the stock levels locked, levels
+# updated with their ledger rows (one), allocations, the outbox message, the ChannelImport row, the events (one
 # insert: placed, allocated, e-mail queued, imported).
 # payment: the key lookup, the order locked, the key again (a racing twin), the payment row, the lines (for the
-# statuses and the e-mail), the order updated + its history, the customer, the outbox message, the events
-# (one insert: payment_recorded and email_queued), and invoicing's look-up of the order's issued invoices.
-# reversal: the payment's order, the lock, the payment, "reversed before?", the reversal row, the lines, the
-# order updated + its history, the customer (webhook data), the event (no e-mail; the webhook fans out later),
-# and invoicing's look-up of the order's issued invoices.
+# statuses and the e-mail), the order updated + its history, the customer, the outbox message, the events (one
+# insert: payment_recorded and email_queued), and invoicing's look-up of the order's issued invoices.
+# reversal: the payment's order, the lock, the payment, "reversed before?", the reversal row, the lines, the order
+# updated + its history, the customer (webhook data), the event (no e-mail; the webhook fans out later), and
+# invoicing's look-up of the order's issued invoices.
 STATEMENTS |= {"address_change": 8, "import": 12, "payment": 11, "payment_reverse": 11}
 
 

@@ -1,5 +1,6 @@
 """Automatic mode with a real Celery worker on Redis: a cancellation's refund due is sent by the worker after
-the commit, once; "Refund what is owed" afterwards is refused and changes nothing."""
+the commit, once; "Refund what is owed" afterwards is refused and changes nothing. And on PostgreSQL with real
+threads: "Refund what is owed" clicked while a unit is cancelled refunds what is owed once, never more."""
 
 import time
 from decimal import Decimal
@@ -61,3 +62,31 @@ def test_a_cancelled_paid_order_is_refunded_by_the_worker_once_and_settle_is_ref
     with pytest.raises(InvalidTransition):
         refund_due_settle(order_id=order.pk, actor=finance)
     assert (Refund.objects.count(), OrderEvent.objects.count(), LocalProviderRefund.objects.count()) == (1, events, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_refund_what_is_owed_clicked_while_the_order_is_cancelled_refunds_once(
+    place_order, product, location, refund_mode, finance
+):
+    from orders.exceptions import OrderError
+    from orders.services.cancel import order_line_cancel
+    from tests.returns.test_races import run_each
+
+    # given: manual mode; each round an order of 2 mugs paid 25.00 plus 12.50 too much (12.50 owed back)
+    refund_mode(ShopSettings.RefundMode.MANUAL)
+    factories.stock(product, location, 20)
+    for n in range(8):
+        order = place_order([(product, 2)])
+        order_payment_record(order_id=order.pk, amount=Decimal("37.50"), method="card",
+                             idempotency_key=f"local:race{n}", allow_overpayment=True)  # fmt: skip
+        line = order.lines.get()
+        # when: finance clicks "Refund what is owed" while the desk cancels a unit (12.50 more owed back)
+        results = run_each(
+            lambda: refund_due_settle(order_id=order.pk, actor=finance),
+            lambda: order_line_cancel(order_id=order.pk, line_id=line.pk, quantity=1, actor=None),
+        )
+        # then: no error but a refusal, and the refunds add up to what is owed back, never more
+        assert not [r for r in results if isinstance(r, Exception) and not isinstance(r, OrderError)], results
+        order.refresh_from_db()
+        assert order.refund_due == Decimal("25.00")
+        assert sum(Refund.objects.filter(order=order).values_list("amount", flat=True)) == Decimal("25.00")

@@ -184,7 +184,9 @@ class InvoiceAdmin(KeysetListMixin, ModelAdmin):
         buttons = []
         for action, (label, permission, statuses) in ACTIONS.items():
             if invoice.status in statuses and request.user.has_perm(permission) and (allowed or action == "send"):
-                if action == "credit" and (invoice.is_credit or invoice.amount_paid <= 0):
+                if action == "credit" and (
+                    invoice.is_credit or invoice.amount_paid <= 0 or invoice_creditable(invoice) <= 0
+                ):  # nothing paid is left to credit (the rows are read only for a paid debit invoice)
                     continue
                 if action == "cancel" and (invoice.amount_paid > 0 or (invoice.is_credit and invoice.number)):
                     continue

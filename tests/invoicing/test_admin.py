@@ -79,6 +79,20 @@ def test_credit_and_cancel_refusals_show_and_change_nothing(client, finance, ord
     assert response.url == page_url(credit) and credit.total_gross == Decimal("5.00")
 
 
+def test_the_credit_button_goes_once_what_was_paid_is_credited_on_a_partly_paid_invoice(client, finance, order):
+    # given: 5.00 paid on the invoice, then 5.00 credited; the invoice still shows 5.00 applied (its balance took
+    # the freed money again), but nothing paid is left to credit
+    invoice = issued(order, finance)
+    pay(order, Decimal("5.00"))
+    client.force_login(finance)
+    assert 'data-action="credit"' in client.get(page_url(invoice)).content.decode()
+    client.post(action_url(invoice, "credit"), {"amount": "5.00", "reason": "Goodwill"})
+    invoice.refresh_from_db()
+    assert (invoice.amount_paid, invoice.amount_credited) == (Decimal("5.00"), Decimal("5.00"))
+    # when / then
+    assert 'data-action="credit"' not in client.get(page_url(invoice)).content.decode()
+
+
 def test_staff_without_invoicing_permissions_are_refused(client, warehouse, order, finance):
     invoice = issued(order, finance)
     client.force_login(warehouse)

@@ -1,17 +1,15 @@
 """Where the dashboard's figures come from: for each, the rows it counts, the permission to see it and the
 admin list that shows the same rows (its link must filter to exactly those rows).
 
-Models of apps that may not be installed or built yet (returns' refunds) are looked up by name, so the
-dashboard shows their card when the app has them and leaves it out until then; reports sits on top and
-may read every app, but never needs one to exist.
+Refunds are the returns app's Refund rows: pending ones await approval; approved (sending) and sent (a payout
+to confirm) ones are in progress; paid ones are refunded (the Financials report sums those).
 """
 
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.apps import apps
-from django.db.models import Q, QuerySet
-from django.urls import NoReverseMatch, reverse
+from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import StockAlert
@@ -20,6 +18,7 @@ from invoicing.selectors import TABS_BY_SLUG as INVOICE_TABS
 from notifications.models import DeliveryStatus, Message, WebhookDelivery
 from orders.models import Order
 from orders.selectors.staff import ORDER_TABS
+from returns.models import Refund
 
 
 @dataclass(frozen=True)
@@ -72,33 +71,19 @@ def attention_sources() -> list[Source]:
                WebhookDelivery.objects.filter(status=DeliveryStatus.FAILED),
                _url("admin:notifications_webhookdelivery_changelist", {"status__exact": DeliveryStatus.FAILED})),
     ]  # fmt: skip
-    refunds = refunds_awaiting_approval_source()
-    if refunds is not None:
-        sources.insert(1, refunds)
+    sources[1:1] = refund_sources()
     return sources
 
 
-def refunds_awaiting_approval_source() -> Source | None:
-    """Refunds waiting for staff approval, once the returns app has its Refund model and admin (else None)."""
-    try:
-        refund = apps.get_model("returns", "Refund")
-    except LookupError:
-        return None
-    status = _awaiting_approval_status(refund)
-    if status is None:
-        return None
-    try:
-        url = _url("admin:returns_refund_changelist", {"status__exact": status})
-    except NoReverseMatch:
-        return None
-    return Source("refunds_awaiting_approval", "Refunds awaiting approval", "returns.view_refund",
-                  refund.objects.filter(Q(status=status)), url)  # fmt: skip
-
-
-def _awaiting_approval_status(refund) -> str | None:
-    choices = getattr(refund, "Status", None)
-    for name in ("AWAITING_APPROVAL", "PENDING_APPROVAL", "NEEDS_APPROVAL", "PENDING"):
-        member = getattr(choices, name, None)
-        if member is not None:
-            return member.value
-    return None
+def refund_sources() -> list[Source]:
+    """Refunds awaiting approval (pending) and in progress (approved and sending, or sent as a payout that
+    finance still confirms), each linked to the refund list filtered to the same statuses."""
+    moving = [Refund.Status.APPROVED, Refund.Status.SENT]
+    return [
+        Source("refunds_awaiting_approval", "Refunds awaiting approval", "returns.view_refund",
+               Refund.objects.filter(status=Refund.Status.PENDING),
+               _url("admin:returns_refund_changelist", {"status__exact": Refund.Status.PENDING})),
+        Source("refunds_in_progress", "Refunds in progress", "returns.view_refund",
+               Refund.objects.filter(status__in=moving),
+               _url("admin:returns_refund_changelist", {"status__in": ",".join(moving)})),
+    ]  # fmt: skip

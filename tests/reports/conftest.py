@@ -101,3 +101,50 @@ def march():
     from reports.forms import Filters
 
     return Filters(since=date(2026, 3, 1), until=date(2026, 3, 31), period="week")
+
+
+def _refund_of(place_order, finance, items, **fields):
+    """Place, pay in full by bank transfer, cancel, and ask for the refund due: a pending refund."""
+    from orders.services.cancel import order_cancel
+    from orders.services.payments import order_payment_record
+    from returns.services.refunds import refund_due_settle
+
+    order = place_order(items, **fields)
+    order_payment_record(order_id=order.pk, amount=order.total_gross, method="bank_transfer", actor=None)
+    order_cancel(order_id=order.pk, reason="Changed mind")
+    return refund_due_settle(order_id=order.pk, actor=finance)
+
+
+def _send(refund, finance, capture) -> None:
+    from returns.models import Refund
+    from returns.services.refunds import refund_approve
+
+    with capture(execute=True):
+        refund_approve(refund_id=refund.pk, actor=finance)
+    refund.refresh_from_db()
+    assert refund.status == Refund.Status.SENT  # given: a payout waiting for finance to confirm it
+
+
+@pytest.fixture
+def refunds_today(place_order, finance, location, tax_rate, django_capture_on_commit_callbacks):
+    """Today, made through the services (manual refund mode, bank transfers, so each refund is a manual payout):
+
+    | order | channel | lines           | paid  | then                                                         |
+    | G     | web     | 1 mug (12.50)   | 12.50 | cancelled, refund of 12.50 approved, sent, payout confirmed  |
+    | H     | phone   | 1 book (20.00)  | 20.00 | cancelled, refund of 20.00 pending approval                  |
+    | K     | web     | 2 mugs (25.00)  | 25.00 | cancelled, refund of 25.00 approved and sent (not confirmed) |
+    """
+    from returns.services.refunds import refund_confirm_payout
+
+    mug = factories.ProductFactory(sku="MUG-9", name="Mug", unit_price=D("12.50"), tax_rate=tax_rate)
+    book = factories.ProductFactory(sku="BOOK-9", name="Book", unit_price=D("20.00"), tax_rate=tax_rate)
+    factories.stock(mug, location, 100)
+    factories.stock(book, location, 100)
+    phone = factories.ChannelFactory(code="phone9", name="Phone")
+    g = _refund_of(place_order, finance, [(mug, 1)])
+    _send(g, finance, django_capture_on_commit_callbacks)
+    refund_confirm_payout(refund_id=g.pk, actor=finance)
+    h = _refund_of(place_order, finance, [(book, 1)], channel=phone)
+    k = _refund_of(place_order, finance, [(mug, 2)])
+    _send(k, finance, django_capture_on_commit_callbacks)
+    return {"g": g, "h": h, "k": k, "phone": phone}

@@ -56,8 +56,8 @@ def test_the_figures_match_the_hand_computed_day(shop_day, superuser):
         "tab:partially_shipped": 0, "tab:shipped": 0, "tab:refund_due": 0, "tab:cancelled": 0,
     }  # fmt: skip
     assert by_key(dash.attention) == {
-        "overdue_invoices": 1, "refunds_awaiting_approval": 0, "low_stock": 1, "failed_messages": 1,
-        "failed_webhooks": 0,
+        "overdue_invoices": 1, "refunds_awaiting_approval": 0, "refunds_in_progress": 0, "low_stock": 1,
+        "failed_messages": 1, "failed_webhooks": 0,
     }  # fmt: skip
     assert [order.pk for order in dash.waiting] == [shop_day["paid"].pk]
     assert [(alert.sellable, alert.reorder_point) for alert in dash.alerts] == [(93, 95)]
@@ -142,22 +142,27 @@ def test_the_admin_home_reads_a_fixed_number_of_queries_whatever_the_data(shop_d
     assert len(queries) == DASHBOARD_QUERIES, [q["sql"][:120] for q in queries]
 
 
-def test_the_refunds_card_follows_the_returns_app(superuser):
-    # given: the returns app may or may not have its Refund model yet (built beside this dashboard)
-    from django.apps import apps
-
-    from reports.dashboard_sources import refunds_awaiting_approval_source
-
+def test_the_refund_cards_count_refund_rows_and_link_to_exactly_them(refunds_today, superuser, client):
+    # given: G paid back, H pending approval, K sent as a payout to confirm (conftest.py)
+    client.force_login(superuser)
     # when
-    source = refunds_awaiting_approval_source()
-    # then: no card without refunds; with them, the pending ones, linked to the refund list filtered the same way
-    try:
-        refund = apps.get_model("returns", "Refund")
-    except LookupError:
-        assert source is None
-        assert "refunds_awaiting_approval" not in by_key(dashboard_for(superuser).attention)
-        return
-    assert source is not None and source.url.endswith("?status__exact=pending")
-    assert list(source.queryset.values_list("pk", flat=True)) == list(
-        refund.objects.filter(status="pending").values_list("pk", flat=True)
-    )
+    dash = dashboard_for(superuser)
+    # then: pending = awaiting approval; approved and sent = in progress; the paid refund is in neither
+    figures = {figure.key: figure for figure in dash.attention}
+    waiting, moving = figures["refunds_awaiting_approval"], figures["refunds_in_progress"]
+    assert (waiting.value, moving.value) == (1, 1)
+    assert waiting.url.endswith("?status__exact=pending")
+    assert _listed_pks(client, waiting.url) == {refunds_today["h"].pk}
+    assert _listed_pks(client, moving.url) == {refunds_today["k"].pk}
+    page = client.get("/admin/").content.decode()
+    assert 'data-figure="refunds_awaiting_approval">1<' in page
+    assert 'data-figure="refunds_in_progress">1<' in page
+
+
+def test_the_refund_cards_show_only_to_who_may_see_refunds(refunds_today):
+    # given
+    warehouse = staff_in("Warehouse", "w@example.com")
+    finance = staff_in("Finance", "f@example.com")
+    # when / then
+    assert "refunds_in_progress" not in by_key(dashboard_for(warehouse).attention)
+    assert by_key(dashboard_for(finance).attention)["refunds_awaiting_approval"] == 1

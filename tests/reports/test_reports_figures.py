@@ -100,8 +100,8 @@ def test_shipping_per_carrier_time_to_ship_and_partial(history, march):
 def test_financials_invoiced_paid_outstanding(history, march):
     page = report_finance(march)
     assert rows(page, 0) == [
-        ("2026-03-02 (wk 10)", "EUR", 1, D("30.00"), 0, D("0.00"), D("30.00")),
-        ("2026-03-09 (wk 11)", "EUR", 1, D("12.50"), 0, D("0.00"), D("0.00")),
+        ("2026-03-02 (wk 10)", "EUR", 1, D("30.00"), 0, D("0.00"), D("30.00"), 0, D("0.00")),
+        ("2026-03-09 (wk 11)", "EUR", 1, D("12.50"), 0, D("0.00"), D("0.00"), 0, D("0.00")),
     ]
     # C's invoice (due at once on 12 March) is more than 90 days overdue by now
     assert rows(page, 1) == [("EUR", 1, D("12.50"), D("0.00"), D("0.00"), D("0.00"), D("0.00"), D("12.50"))]

@@ -32,7 +32,7 @@ GOAL_MS = 300.0
 
 
 def _name(size: int) -> str:
-    return f"bench_oms_dash_{size}"
+    return f"bench_oms_dash_{size}" + os.environ.get("BENCH_DB_SUFFIX", "")  # two engineers, two databases
 
 
 def _ensure_database(size: int) -> str:

@@ -7,10 +7,9 @@ catalogue keeps no cost price, so this is the stock's value at list price, not i
 from django.db.models import Count, ExpressionWrapper, F, IntegerField, Sum
 
 from catalog.models import StockLevel
-from orders.models import OrderLine
 
 from .forms import Filters
-from .queries_orders import LIVE, placed_orders
+from .queries_orders import product_sales
 from .tables import MONEY, Page, Table, cents
 
 LIST_MAX = 200  # rows of a per-product table on one page (the CSV has the same rows)
@@ -104,12 +103,9 @@ def slow_movers(filters: Filters) -> Table:
         .annotate(**_stock_sums())
         .filter(sum_on_hand__gt=0)
     )
-    sold = dict(
-        OrderLine.objects.filter(order__in=placed_orders(filters).filter(LIVE), product__isnull=False)
-        .values("product_id")
-        .annotate(units=Sum(F("quantity") - F("quantity_canceled")))
-        .values_list("product_id", "units")
-    )
+    sold: dict[int, int] = {}
+    for product_id, units in product_sales(filters).values_list("product_id", "units"):  # per product and currency
+        sold[product_id] = sold.get(product_id, 0) + units
     rows = sorted(
         (
             (sold.get(r["product_id"], 0), -r["sum_on_hand"], r["product__sku"], r["product__name"], r["sum_value"])

@@ -253,6 +253,8 @@ OMS_PAYMENT_PROVIDER_OPTIONS["local"] = {
     "refund_rate_per_second": float(os.environ.get("OMS_LOCAL_REFUND_RATE", "0")),
     "refund_timeout_after_take": env_bool("OMS_LOCAL_REFUND_TIMEOUT_AFTER_TAKE", False),
 }
+# The orders report's daily roll-up: fold the changes the order triggers appended into it (reports/rollups.py).
+CELERY_BEAT_SCHEDULE["reports-compact-order-days"] = {"task": "reports.tasks.order_days_compact_task", "schedule": 60.0}
 CELERY_BEAT_SCHEDULE["notifications-outbox-sweep"] = {
     "task": "notifications.tasks.outbox_sweep_task",
     "schedule": OMS_OUTBOX_SWEEP_INTERVAL_SECONDS,

@@ -23,7 +23,7 @@ from decimal import Decimal
 
 from django.db.models import Q, Sum
 
-from oms.money import ZERO
+from oms.money import ZERO, quantize
 from orders.models import Order
 
 from .. import events
@@ -184,4 +184,5 @@ def invoice_creditable(invoice: Invoice) -> Decimal:
     paid_in = (
         InvoicePayment.objects.filter(invoice=invoice, credit__isnull=True).aggregate(s=Sum("amount"))["s"] or ZERO
     )
-    return max(min(paid_in - invoice.amount_credited, invoice.amount_paid), ZERO)
+    # quantize: SQLite sums decimals as floats (70.9400000000000); exact cents on PostgreSQL
+    return max(min(quantize(paid_in) - invoice.amount_credited, invoice.amount_paid), ZERO)

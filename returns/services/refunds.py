@@ -35,7 +35,7 @@ from django.utils import timezone
 from invoicing.providers import ProviderError, ProviderTimeout, provider_get
 from notifications.models import EmailKind
 from oms.models import ShopSettings
-from oms.money import ZERO
+from oms.money import ZERO, quantize
 from orders import events as order_events
 from orders.exceptions import InvalidTransition, OrderError, OrderValidationError
 from orders.models import Order, OrderEvent, OrderPayment, PaymentMethod
@@ -60,7 +60,8 @@ def _may(actor) -> None:
 
 def _open_amount(order: Order) -> Decimal:
     """The order's refunds promised and not yet recorded as paid."""
-    return Refund.objects.filter(order=order, status__in=Refund.OPEN).aggregate(s=Sum("amount"))["s"] or ZERO
+    amount = Refund.objects.filter(order=order, status__in=Refund.OPEN).aggregate(s=Sum("amount"))["s"] or ZERO
+    return quantize(amount)  # SQLite sums decimals as floats; exact cents on PostgreSQL
 
 
 def refundable(order: Order) -> Decimal:
@@ -284,7 +285,7 @@ def _owed_beyond_others(refund: Refund) -> Decimal:
         .exclude(pk=refund.pk)
         .aggregate(s=Sum("amount"))["s"]
     )
-    return refund.order.refund_due - (others or ZERO)
+    return refund.order.refund_due - quantize(others or ZERO)
 
 
 @transaction.atomic

@@ -115,6 +115,22 @@ def test_each_invoice_is_capped_at_what_was_paid_on_it_and_a_correction_comes_of
     assert (Return.objects.count(), Invoice.objects.count()) == before
 
 
+def test_the_create_return_page_names_each_invoice_and_its_part(client, place_order, product, location, tax_rate,
+                                                                  desk, reason):  # fmt: skip
+    from tests.returns.test_admin import form_data, page
+
+    # given
+    order, mug, big, first, second = _two_invoices(place_order, product, location, tax_rate, desk)
+    client.force_login(desk)
+    # when the live suggestion is asked for a mug and the BIG line
+    units = {mug.sku: 1, big.sku: 1}
+    html = client.post(page(order, "create-return"), form_data(order, location, reason, units, action=""),
+                       HTTP_HX_REQUEST="true").content.decode()  # fmt: skip
+    # then
+    assert "EUR 42.50" in html
+    assert f"{first.number} EUR 12.50 · {second.number} EUR 30.00" in html
+
+
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])  # fmt: skip
 @given(

@@ -6,7 +6,11 @@ invoice took back at once): a credit frees that much of the applied money
 (it goes back to the order, where it pays its other open invoices or waits for the refund of the returns
 work), so paid + credited never exceeds the invoice total and the balance never goes below zero.
 
-Lock order as for issuing: the order with its family root, the debit invoice, then the CRN counter.
+Lock order as for issuing: the debit invoice's order with its family root, then every other order whose money
+the invoice holds (a combined family invoice: each order with lines on it, in primary-key order), then the
+debit invoice row, and the CRN counter last. Every order the credit changes (money taken back, what its
+customer owes, the refund the "credit" hooks make) is locked before the number is taken, so the counter is
+never held while waiting for an order; after it only the credit's own row, its events and those hooks follow.
 """
 
 from collections import defaultdict
@@ -115,7 +119,7 @@ def invoice_credit(
     problem = bounds.text_problem(reason, multiline=False)
     if problem or len(reason) > 200:
         raise refuse("reason", f"Reason: {'this text ' + problem if problem else 'at most 200 characters.'}")
-    debit = lock_invoice(invoice_id, actor=actor)
+    debit = lock_invoice(invoice_id, actor=actor, all_orders=True)
     if debit.is_credit or debit.status not in Invoice.LIVE:
         raise InvalidTransition(f"{debit} is {debit.get_status_display().lower()}; only an issued invoice is credited.")
     if (quantities is None) == (amount is None):
@@ -150,23 +154,29 @@ def invoice_credit(
     follow_due(debit)
     debit.save(update_fields=["amount_credited", "next_due_date", "status", "paid_at", "updated_at"])
     invoices_reconcile(order=debit.order, actor=actor, source=source, credit=credit)
+    credited = _orders_credited(credit, lines, actor=actor)
     # The credit series' counter last: it is held to the commit, so only the number and its event follow it.
     issue_locked(credit, actor=actor, source=source)
     events.invoice_credited_event(invoice=debit, credit=credit, actor=actor, source=source)
-    # The orders learn what was credited, and the returns app makes the refund (it names the credit's number).
-    _orders_credited(credit, lines, actor=actor)
+    # The returns app makes the refund of each order (it names the credit's number, so after the issue).
+    for order in credited:
+        hooks.run_hooks(hooks.HookContext("credit", order, actor=actor, change=credit))
     return credit
 
 
-def _orders_credited(credit: Invoice, lines: list[InvoiceLine], *, actor) -> None:
+def _orders_credited(credit: Invoice, lines: list[InvoiceLine], *, actor) -> list:
     """Tell each order whose lines were credited that its customer owes that much less (a combined family
-    invoice credits several orders), then run the "credit" hooks: the returns app makes the refund there.
-    The debit invoice's order and family root are locked already (lock_invoice); the family's other orders
-    are locked through the same primitive, in pk order, after the root."""
+    invoice credits several orders); returns those orders, in pk order, for the "credit" hooks.
+
+    Every one of them was locked with the debit invoice (`lock_invoice(all_orders=True)`: the root first, then
+    the others in pk order), so `order_lock` here waits for nothing; it hands over the locked row and asks the
+    "credit" checks."""
     by_order: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for line in lines:
         by_order[line.source_order_id] += line.gross
+    orders = []
     for order_id in sorted(by_order):
         order = order_lock(order_id, operation="credit", change=credit, actor=actor).order
         order_credit_record(order=order, amount=by_order[order_id])
-        hooks.run_hooks(hooks.HookContext("credit", order, actor=actor, change=credit))
+        orders.append(order)
+    return orders

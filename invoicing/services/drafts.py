@@ -129,12 +129,24 @@ def _new_invoice(order: Order, *, actor, terms, note: str, kind=Invoice.Kind.DEB
     )  # fmt: skip
 
 
-def lock_invoice(invoice_id: int, *, actor, operation: str = "invoice") -> Invoice:
-    """Lock the invoice's order (with its family root) first, then the invoice row (the lock order)."""
+def invoice_order_ids(invoice_id: int) -> set[int]:
+    """Every order whose money an invoice holds: its own and each order with lines on it (a combined family
+    invoice). Only those orders' payments are applied to it (`payments._shares`), and its lines never change."""
+    rows = InvoiceLine.objects.filter(invoice_id=invoice_id, source_order__isnull=False)
+    ids = set(rows.values_list("source_order_id", flat=True).distinct())
+    return ids | set(Invoice.objects.filter(pk=invoice_id).values_list("order_id", flat=True))
+
+
+def lock_invoice(invoice_id: int, *, actor, operation: str = "invoice", all_orders: bool = False) -> Invoice:
+    """Lock the invoice's order (with its family root) first, then the invoice row (the lock order).
+
+    `all_orders`: also every other order whose money the invoice holds (`invoice_order_ids`), after the root
+    and before the invoice row, for work that reaches them (a credit takes their applied money back)."""
     order_id = Invoice.objects.filter(pk=invoice_id).values_list("order_id", flat=True).first()
     if order_id is None:
         raise OrderNotFound(f"Invoice {invoice_id} does not exist.")
-    order_lock(order_id, operation=operation, actor=actor)
+    family = (lambda order: invoice_order_ids(invoice_id)) if all_orders else None
+    order_lock(order_id, operation=operation, actor=actor, family_orders=family)
     return Invoice.objects.select_for_update(of=("self",)).select_related("order", "terms").get(pk=invoice_id)
 
 

@@ -46,6 +46,21 @@ def next_number(series: str, year: int) -> int:
     raise RuntimeError(f"Invoice counter {series} {year} could not be made.")
 
 
+def counter_hold(series: str, year: int | None = None) -> None:
+    """Lock `series`' counter row of `year` (this year) now, without taking a number.
+
+    When one transaction takes numbers of both series, the counters are taken in one order: the debit series
+    (INV) before the credit series (CRN), as a return does that issues the order's invoice and then credits
+    it. Work that may take a debit number AFTER a credit number (a return credited and then billing a dearer
+    exchange) holds the debit counter first with this, so two such transactions never wait on each other."""
+    year = year or timezone.localdate().year
+    for _attempt in range(2):
+        if InvoiceCounter.objects.select_for_update().filter(series=series, year=year).values_list("pk").first():
+            return
+        InvoiceCounter.objects.bulk_create([InvoiceCounter(series=series, year=year)], ignore_conflicts=True)
+    raise RuntimeError(f"Invoice counter {series} {year} could not be made.")
+
+
 def _apply_terms(invoice: Invoice, issue_date: date) -> None:
     """Due date (unless the draft set one), instalments and early-payment discount from the terms."""
     plan = schedule(invoice.terms, issue_date=issue_date, total=invoice.total_gross)

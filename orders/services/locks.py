@@ -4,11 +4,14 @@ The lock order, everywhere:
 
 1. the order and its split family's root, in primary-key order (the root is the oldest row, so it comes
    first): a split, an edit and a line cancellation in one family queue behind each other;
-2. then every stock level the operation touches (all levels of the order's products plus
-   `extra_product_ids`), in ONE query, in primary-key order.
+2. then the other orders of the family the operation changes too (`family_orders`: a credit on a combined
+   family invoice gives money back to each order with lines on it), in primary-key order;
+3. then every stock level the operation touches (all levels of the order's products plus
+   `extra_product_ids`), in ONE query, in primary-key order;
+4. counters (an invoice series' number) last of all, by their own services.
 
 Nothing locks a stock level one product at a time, and nothing locks an order after a stock level. A
-brand-new order (create-and-place) is invisible to others, so it takes only step 2 (`stock_lock`).
+brand-new order (create-and-place) is invisible to others, so it takes only step 3 (`stock_lock`).
 `catalog.services` never locks levels for an order: its primitives change the levels handed to them.
 
     locked = order_lock(order_id, operation="ship", actor=actor)
@@ -21,7 +24,7 @@ state check, then the registered guards) and raises InvalidTransition with the r
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Q
@@ -89,6 +92,21 @@ def _order_and_root(order_id: int, skip_locked: bool) -> tuple[Order, Order] | N
     return order, by_pk.get(order.root_id or order_id)
 
 
+def _family_others(order: Order, root: Order, family_orders: Callable[[Order], Iterable[int]]) -> None:
+    """Lock the other members of the family that `family_orders(order)` names, in pk order (step 2).
+
+    Asked once the root is locked, so the answer cannot change under it (everything that changes a family
+    member holds its root). An id outside the family is a bug of the caller: it has a root of its own to
+    take first, so it is refused rather than locked out of order."""
+    wanted = set(family_orders(order)) - {order.pk, root.pk}
+    if not wanted:
+        return
+    rows = Order.objects.select_for_update().filter(pk__in=wanted, root_id=root.pk).order_by("pk")
+    locked = set(rows.values_list("pk", flat=True))
+    if locked != wanted:
+        raise ValueError(f"Orders {sorted(wanted - locked)} are not of the family of order {root.pk}.")
+
+
 def order_lock(
     order_id: int,
     *,
@@ -97,11 +115,14 @@ def order_lock(
     change=None,
     actor=None,
     skip_locked: bool = False,
+    family_orders: Callable[[Order], Iterable[int]] | None = None,
 ) -> Locked | None:
     """Lock the order with its family root, check `operation` is allowed, then lock its stock levels.
 
-    Lock order: root and order (pk order, one query), then, for the operations in STOCK_OPERATIONS,
-    every level of the order's line products and of `extra_product_ids` (one query, pk order).
+    Lock order: root and order (pk order, one query), then the family members `family_orders(order)` names
+    (pk order, one query; for an operation whose work reaches the order's siblings, such as a credit on a
+    combined family invoice), then, for the operations in STOCK_OPERATIONS, every level of the order's line
+    products and of `extra_product_ids` (one query, pk order).
     Raises InvalidTransition with the sentence of the first refusing check (`orders.hooks.refusal` with
     `change`) before any level is locked, and Order.DoesNotExist for an unknown id. With `skip_locked`,
     returns None instead of waiting when another transaction holds the order or its root (scheduled jobs).
@@ -114,6 +135,8 @@ def order_lock(
     reason = hooks.refusal(operation, order, change)
     if reason:
         raise InvalidTransition(reason)
+    if family_orders is not None:
+        _family_others(order, root, family_orders)
     extra = set(extra_product_ids)
     levels = {}
     if operation in STOCK_OPERATIONS or extra:

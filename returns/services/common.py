@@ -38,15 +38,17 @@ def reason_get(reason_id, *, field: str = "reason") -> ReturnReason:
     return reason
 
 
-def lock(order_id, *, operation: str, actor, change=None, extra_product_ids=()) -> Locked:
-    """The order with its family root (and, for "return", its products' stock levels and those of
-    `extra_product_ids`, e.g. an exchange's replacements), or a 404."""
+def lock(order_id, *, operation: str, actor, change=None, extra_product_ids=(), family_orders=None) -> Locked:
+    """The order with its family root (then the family members `family_orders(order)` names; and, for
+    "return", its products' stock levels and those of `extra_product_ids`, e.g. an exchange's replacements),
+    or a 404."""
     if not str(order_id).isdigit() or len(str(order_id)) > 18:
         raise OrderNotFound(f"Order {str(order_id)[:20]} does not exist.")
     try:
         return order_lock(
-            int(order_id), operation=operation, actor=actor, change=change, extra_product_ids=extra_product_ids
-        )
+            int(order_id), operation=operation, actor=actor, change=change, extra_product_ids=extra_product_ids,
+            family_orders=family_orders,
+        )  # fmt: skip
     except Order.DoesNotExist:
         raise OrderNotFound(f"Order {order_id} does not exist.") from None
 

@@ -127,6 +127,19 @@ class CreditPlan:
         return list(zip(self.parts, taken, strict=True))
 
 
+def orders_a_credit_reaches(order: Order) -> set[int]:
+    """The orders the credits for a return on `order` change: every order whose money its draft or live debit
+    invoices hold (each order of a combined family invoice). The return's lock takes them after the family root
+    and before any stock level (`order_lock(family_orders=...)`, asked under the root's lock), so the credits,
+    which come after the stock moved, wait for no order."""
+    debits = Invoice.objects.filter(Q(order=order) | Q(lines__source_order=order), kind=Invoice.Kind.DEBIT).exclude(
+        status=Invoice.Status.CANCELLED
+    )
+    lines = InvoiceLine.objects.filter(invoice__in=debits.values("pk"), source_order__isnull=False)
+    orders = set(lines.values_list("source_order_id", flat=True).distinct())
+    return orders | set(debits.values_list("order_id", flat=True))
+
+
 def _issued_debit(order: Order) -> Invoice | None:
     invoice = debit_invoice_of(order)
     return invoice if invoice is not None and invoice.status in Invoice.LIVE else None

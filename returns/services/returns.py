@@ -2,8 +2,11 @@
 
 Lock: `order_lock(operation="return")`: the order with its family root, then every stock level of the
 order's products (one query, primary-key order); a level not yet there (restock at a new location) is made
-and locked after them. Then invoicing's rows (the debit invoice, the credit series' counter) through its
-services, which never lock stock: order → levels → invoice → counter, the same way round everywhere.
+and locked after them. When the return may be credited, the family's other orders whose money the debit
+invoice holds (a combined family invoice) are locked after the root and before the levels
+(`orders_a_credit_reaches`), since the credit gives money back to each of them. Then invoicing's rows (the
+debit invoice, the credit series' counter) through its services, which never lock stock: orders → levels →
+invoice → counter, the same way round everywhere.
 
 Each disposition goes through the stock ledger (catalog.services), with the return's number as reference:
 - restock: a RETURN movement, on hand +units at the chosen location;
@@ -20,6 +23,8 @@ from django.db import transaction
 from catalog import services as stock
 from catalog.exceptions import InvalidStockChange
 from catalog.models import StockLocation
+from invoicing.models import Invoice
+from invoicing.services.issue import counter_hold
 from notifications.models import EmailKind
 from oms.bounds import QUANTITY_MAX, RETURN_COMMENT_MAX
 from orders import hooks
@@ -31,7 +36,7 @@ from ..exceptions import InvalidTransition, refuse
 from ..models import Return, ReturnLine, ReturnRequest
 from ..selectors import line_units, returned_units
 from .common import lock, next_number, parse_text, parse_units, reason_get
-from .credit import credit_for_return, parse_correction
+from .credit import credit_for_return, orders_a_credit_reaches, parse_correction
 from .exchanges import (
     ExchangeInput,
     exchange_line_ids,
@@ -139,7 +144,9 @@ def return_create(
     note = parse_text(note, label="Note", field="note", limit=RETURN_COMMENT_MAX)
     correction_amount = parse_correction(correction)
     extra = exchange_product_ids(inputs=[item.exchange for item in lines])
-    locked = lock(order_id, operation="return", actor=actor, change=lines, extra_product_ids=extra)
+    reached = orders_a_credit_reaches if create_credit else None
+    locked = lock(order_id, operation="return", actor=actor, change=lines, extra_product_ids=extra,
+                  family_orders=reached)  # fmt: skip
     order = locked.order
     request = _request_for(order, request_id)
     made = _parsed_lines(order, lines)
@@ -170,7 +177,8 @@ def return_process(*, return_id, actor, source: str = Source.ADMIN) -> Return:
     order_id = _order_of(return_id)
     if order_id is None:
         raise refuse("return", f"Return {str(return_id)[:20]} does not exist.")
-    locked = lock(order_id, operation="return", actor=actor, extra_product_ids=exchange_product_ids(int(return_id)))
+    locked = lock(order_id, operation="return", actor=actor, extra_product_ids=exchange_product_ids(int(return_id)),
+                  family_orders=orders_a_credit_reaches)  # fmt: skip
     ret = Return.objects.select_for_update(of=("self",)).select_related("order", "request").get(pk=return_id)
     if ret.status != Return.Status.DRAFT:
         raise InvalidTransition(f"{ret} is {ret.get_status_display().lower()}; only a draft is processed.")
@@ -210,6 +218,11 @@ def _process_locked(ret: Return, made: list[ReturnLine], locked, *, actor, sourc
     for line in made:
         _move_stock(line, locked, reference=ret.number, actor=actor)
     exchanged = exchange_line_ids(made)
+    if exchanged and ret.create_credit:
+        # The credit below takes a credit number, and the exchange after it may bill a dearer replacement with a
+        # debit number: hold the debit counter first, the counters' one order (invoicing.services.issue), or a
+        # return that issues an invoice and then credits it deadlocks with this one.
+        counter_hold(Invoice.SERIES[Invoice.Kind.DEBIT])
     if ret.create_credit:
         units: dict[int, int] = {}
         for line in made:

@@ -232,31 +232,34 @@ def _release_plan(line, levels, allocations, quantity) -> list:
 def allocation_consume(
     *,
     order,
-    line: OrderLine,
-    quantity: int,
+    items: Sequence[tuple[OrderLine, int]],
     locked: LockedStock,
     actor=None,
     location_id: int | None = None,
     reference: str = "",
 ) -> list[dict]:
-    """Ship `quantity` reserved units of a line, taking them from its allocations (best location first), or
-    only from its allocation at `location_id` (a shipment leaves from one location). The ledger rows carry
-    `reference` (the shipment's number), else the order's number.
+    """Ship reserved units of several lines, (line, units) each, taking them from their allocations (best
+    location first), or only from their allocations at `location_id` (a shipment leaves from one location).
+    The ledger rows carry `reference` (the shipment's number), else the order's number.
 
-    `locked` holds the line's product's stock levels, locked by the caller (`orders.services.locks`).
-    Raises OrderValidationError, changing nothing, when the allocations hold fewer units than asked.
+    One read of the allocations and one draw-down write (levels, ledger, allocations) for all the lines, so
+    the statements do not grow with the number of lines. `locked` holds the lines' products' stock levels,
+    locked by the caller (`orders.services.locks`). Raises OrderValidationError, changing nothing, when a
+    line's allocations hold fewer units than asked.
     """
-    levels = locked.for_product(line.product_id)
-    level_at = {level.location_id: level for level in levels}
-    allocations = _allocations_by_line([line]).get(line.pk, [])
-    if location_id is not None:
-        allocations = [a for a in allocations if a.location_id == location_id]
-    held = sum(a.quantity for a in allocations)
-    if held < quantity:
-        where = f" at {level_at[location_id].location.name}" if location_id in level_at else ""
-        raise OrderValidationError(
-            f"Order {order.number}: cannot ship {quantity} × {line.name}{where}; only {held} allocated there."
-        )
-    best_first = sorted(allocations, key=lambda a: level_at[a.location_id].location.priority)
-    plan = _draw_down_plan(line, level_at, best_first, quantity)
+    by_line = _allocations_by_line([line for line, _ in items])
+    plan = []
+    for line, quantity in items:
+        level_at = {level.location_id: level for level in locked.for_product(line.product_id)}
+        allocations = by_line.get(line.pk, [])
+        if location_id is not None:
+            allocations = [a for a in allocations if a.location_id == location_id]
+        held = sum(a.quantity for a in allocations)
+        if held < quantity:
+            where = f" at {level_at[location_id].location.name}" if location_id in level_at else ""
+            raise OrderValidationError(
+                f"Order {order.number}: cannot ship {quantity} × {line.name}{where}; only {held} allocated there."
+            )
+        best_first = sorted(allocations, key=lambda a: level_at[a.location_id].location.priority)
+        plan += _draw_down_plan(line, level_at, best_first, quantity)
     return _draw_down_write(order, plan, stock.stock_ship_many, actor, reference)

@@ -21,9 +21,12 @@ def test_render_pdf_gives_a_pdf_with_the_text():
 def test_render_pdfs_and_batch():
     one, two = pdf.render_pdfs(["<p>first</p>", "<p>second</p>"])
     assert "first" in text_of(one) and "second" in text_of(two)
-    batch = pdf.render_pdf_batch(["<p>first</p>", "<p style='page-break-before: always'>second</p>"])
-    text = text_of(batch)
-    assert "first" in text and "second" in text and text.count("\f") >= 2
+    with mock.patch.object(pdf, "render_pdf", wraps=pdf.render_pdf) as render:
+        batch = pdf.render_pdf_batch(["<p>first</p>", "<p>second</p>", "<p>third</p>"])
+    assert render.call_count == 1  # one document, one layout pass: not three renders joined
+    pages = text_of(batch).split("\f")
+    assert ["first" in page for page in pages[:3]] == [True, False, False]
+    assert "second" in pages[1] and "third" in pages[2] and len([p for p in pages if p.strip()]) == 3
     with pytest.raises(ValueError):
         pdf.render_pdf_batch([])
 

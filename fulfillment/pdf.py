@@ -10,7 +10,8 @@ from django.template.loader import render_to_string
 from oms.models import ShopSettings
 from oms.pdf import render_pdf
 
-STYLESHEETS = ("oms/pdf.css", "fulfillment/documents.css")
+SLIP_STYLESHEETS = ("oms/pdf.css", "fulfillment/packing_slip.css")
+PICK_LIST_STYLESHEETS = ("oms/pdf.css", "fulfillment/pick_list.css")
 
 
 def packing_slips_html(shipments, shop: ShopSettings | None = None) -> str:
@@ -24,9 +25,9 @@ def pick_lists_html(pick_lists) -> str:
 
 def packing_slips_pdf(shipments, shop: ShopSettings | None = None) -> bytes:
     """One PDF, a page (or more) per shipment, in the order given."""
-    return render_pdf(packing_slips_html(shipments, shop), stylesheets=STYLESHEETS)
+    return render_pdf(packing_slips_html(shipments, shop), stylesheets=SLIP_STYLESHEETS)
 
 
 def pick_lists_pdf(pick_lists) -> bytes:
     """One PDF, a page (or more) per pick list, in the order given."""
-    return render_pdf(pick_lists_html(pick_lists), stylesheets=STYLESHEETS)
+    return render_pdf(pick_lists_html(pick_lists), stylesheets=PICK_LIST_STYLESHEETS)

@@ -19,61 +19,35 @@ DEFAULT_TERMS = [
 ]
 
 INVOICE_HTML = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{{ invoice.title }} {{ invoice.number }}</title>
-<style>
-  .head { display: flex; justify-content: space-between; margin-bottom: 8mm; }
-  .logo { max-height: 18mm; max-width: 60mm; }
-  .shop { text-align: right; font-size: 8.5pt; white-space: pre-line; }
-  .parties { display: flex; justify-content: space-between; margin-bottom: 6mm; }
-  .billto { white-space: pre-line; }
-  .facts td { border: none; padding: 0.5mm 2mm; }
-  .totals { width: 45%; margin-left: auto; margin-top: 4mm; }
-  .totals td { border: none; }
-  .totals .grand td { font-weight: bold; font-size: 11pt; border-top: 1px solid #111827; }
-  .box { border: 1px solid #d1d5db; padding: 3mm; margin-top: 6mm; }
-  .credit { color: #991b1b; }
-</style></head>
-<body>
-<div class="head">
-  <div>{% if shop.logo_url %}<img class="logo" src="{{ shop.logo_url }}" alt="">{% endif %}
-    <h1 class="{% if invoice.is_credit %}credit{% endif %}">{{ invoice.title }}</h1></div>
-  <div class="shop"><strong>{{ shop.name }}</strong>
+<html lang="en"><head><meta charset="utf-8"><title>{{ invoice.title }} {{ invoice.number }}</title></head>
+<body class="invoice">
+<div class="head">{% if shop.logo_url %}<img class="logo" src="{{ shop.logo_url }}" alt="">{% endif %}<h1 class="{% if invoice.is_credit %}credit{% endif %}">{{ invoice.title }}</h1>
+<div class="shop">{{ shop.name }}
 {{ shop.address }}{% if shop.vat_number %}
-VAT {{ shop.vat_number }}{% endif %}</div>
-</div>
-<div class="parties">
-  <div class="billto"><strong>Bill to</strong>
-{{ invoice.bill_to }}</div>
-  <table class="facts" style="width:auto">
-    <tr><td>Number</td><td><strong>{{ invoice.number }}</strong></td></tr>
-    <tr><td>Issue date</td><td>{{ invoice.issue_date }}</td></tr>
-    {% if invoice.credit_for %}<tr><td>Credits invoice</td><td>{{ invoice.credit_for }}</td></tr>{% endif %}
-    <tr><td>Order</td><td>{{ invoice.orders }}</td></tr>
-    {% if not invoice.is_credit %}<tr><td>Terms</td><td>{{ invoice.terms }}</td></tr>
-    <tr><td>Due date</td><td>{{ invoice.due_date|default:"on fulfilment" }}</td></tr>{% endif %}
-  </table>
-</div>
-<table>
-  <thead><tr><th>SKU</th><th>Description</th><th class="num">Qty</th><th class="num">Unit price</th>
-  <th class="num">Discount</th><th class="num">Tax</th><th class="num">Amount</th></tr></thead>
-  <tbody>{% for line in lines %}
-  <tr><td>{{ line.sku }}</td><td>{{ line.name }}{% if line.order %} <span class="muted">({{ line.order }})</span>{% endif %}</td>
-  <td class="num">{{ line.quantity }}</td><td class="num">{{ line.unit_price }}</td>
-  <td class="num">{% if line.discount != "0.00" %}{{ line.discount }}{% endif %}</td>
-  <td class="num">{{ line.tax_rate }} %</td><td class="num">{{ line.gross }}</td></tr>{% endfor %}
-  </tbody>
+VAT {{ shop.vat_number }}{% endif %}</div></div>
+<table class="parties"><tr><td class="billto">Bill to
+{{ invoice.bill_to }}</td><td class="facts">Number: {{ invoice.number }}
+Issue date: {{ invoice.issue_date }}{% if invoice.credit_for %}
+Credits invoice: {{ invoice.credit_for }}{% endif %}
+Order: {{ invoice.orders }}{% if not invoice.is_credit %}
+Terms: {{ invoice.terms }}
+Due date: {{ invoice.due_date|default:"on fulfilment" }}{% endif %}</td></tr></table>
+<table class="lines">
+<thead><tr><th>Description</th><th class="num qty">Qty</th><th class="num price">Unit price</th>{% if has_discount %}<th class="num discount">Discount</th>{% endif %}<th class="num rate">Tax</th><th class="num amount">Amount</th></tr></thead>
+<tbody>{% for line in lines %}
+<tr><td>{% if line.sku %}{{ line.sku }} · {% endif %}{{ line.name }}{% if line.order %} ({{ line.order }}){% endif %}</td><td class="num">{{ line.quantity }}</td><td class="num">{{ line.unit_price }}</td>{% if has_discount %}<td class="num">{% if line.discount != "0.00" %}{{ line.discount }}{% endif %}</td>{% endif %}<td class="num">{{ line.tax_rate }} %</td><td class="num">{{ line.gross }}</td></tr>{% endfor %}
+</tbody>
 </table>
-<table class="totals">
-  {% for rate in tax_summary %}<tr><td>Tax {{ rate.rate }} % on {{ rate.net }}</td><td class="num">{{ rate.tax }}</td></tr>{% endfor %}
-  <tr><td>Total excl. tax</td><td class="num">{{ invoice.total_net }}</td></tr>
-  <tr><td>Total tax</td><td class="num">{{ invoice.total_tax }}</td></tr>
-  <tr class="grand"><td>{% if invoice.is_credit %}Credited{% else %}Total{% endif %} {{ invoice.currency }}</td><td class="num">{{ invoice.total_gross }}</td></tr>
-</table>
-{% if instalments %}<div class="box"><strong>Payment schedule</strong>
-  <table>{% for part in instalments %}<tr><td>Due {{ part.due_date }}</td><td class="num">{{ invoice.currency }} {{ part.amount }}</td></tr>{% endfor %}</table></div>{% endif %}
+<div class="totals">{% for rate in tax_summary %}Tax {{ rate.rate }} % on {{ rate.net }}: {{ rate.tax }}
+{% endfor %}Total excl. tax: {{ invoice.total_net }}
+Total tax: {{ invoice.total_tax }}</div>
+<div class="grand">{% if invoice.is_credit %}Credited{% else %}Total{% endif %} {{ invoice.currency }} {{ invoice.total_gross }}</div>
+{% if instalments %}<div class="box">Payment schedule{% for part in instalments %}
+Due {{ part.due_date }}: {{ invoice.currency }} {{ part.amount }}{% endfor %}</div>{% endif %}
 {% if invoice.discount_percent %}<p>Pay by {{ invoice.discount_until }} and deduct {{ invoice.discount_percent }} % early-payment discount.</p>{% endif %}
-{% if invoice.note %}<p style="white-space: pre-line">{{ invoice.note }}</p>{% endif %}
-{% if pay_url and not invoice.is_credit %}<div class="box">Pay online: {{ pay_url }}</div>{% endif %}
+{% if invoice.note %}<p class="note">{{ invoice.note }}</p>{% endif %}
+{% if pay_url and not invoice.is_credit %}<div class="box">Pay online
+{{ pay_url }}</div>{% endif %}
 </body></html>
 """
 

@@ -17,6 +17,9 @@ from .defaults import INVOICE_HTML
 from .links import invoice_pay_url
 from .models import Invoice, InvoiceDocumentTemplate
 
+# invoice.css styles the default template (scoped to <body class="invoice">), parsed once per process.
+STYLESHEETS = ("oms/pdf.css", "invoicing/invoice.css")
+
 
 def template_source() -> str:
     return (
@@ -86,6 +89,7 @@ def invoice_document_context(invoice: Invoice, *, lines=None, orders=None) -> di
             }
             for line in lines
         ],  # fmt: skip
+        "has_discount": any(line.discount for line in lines),  # the default template shows the column only then
         "tax_summary": tax_summary(lines),
         "instalments": [
             {"due_date": str(part.due_date), "amount": str(part.amount)} for part in invoice.instalments.all()
@@ -100,4 +104,4 @@ def invoice_html(invoice: Invoice, *, source: str | None = None) -> str:
 
 def render_invoice(invoice: Invoice, *, source: str | None = None) -> bytes:
     """The invoice as PDF bytes (pure: reads the invoice, writes nothing)."""
-    return render_pdf(invoice_html(invoice, source=source))
+    return render_pdf(invoice_html(invoice, source=source), stylesheets=STYLESHEETS)

@@ -46,8 +46,7 @@ Total tax: {{ invoice.total_tax }}</div>
 Due {{ part.due_date }}: {{ invoice.currency }} {{ part.amount }}{% endfor %}</div>{% endif %}
 {% if invoice.discount_percent %}<p>Pay by {{ invoice.discount_until }} and deduct {{ invoice.discount_percent }} % early-payment discount.</p>{% endif %}
 {% if invoice.note %}<p class="note">{{ invoice.note }}</p>{% endif %}
-{% if pay_url and not invoice.is_credit %}<div class="box">Pay online
-{{ pay_url }}</div>{% endif %}
+{% if pay_url and not invoice.is_credit %}<p class="pay">Pay online: {{ pay_url }}</p>{% endif %}
 </body></html>
 """
 

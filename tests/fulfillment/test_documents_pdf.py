@@ -37,7 +37,8 @@ def test_a_packing_slip_has_the_shop_numbers_address_and_quantities_and_no_price
     assert "Packing slip" in text and "Harbour Goods" in text and "NL001234567B01" in text
     assert order.number in text and shipment.number in text
     assert order.shipping_city in text and order.shipping_street in text
-    assert "MUG" in text and "CUP" in text
+    # each line: a tick box, the quantity, the SKU and the name, on one line of text
+    assert "☐ 2 × MUG · Mug" in text and "☐ 3 × CUP · Cup" in text
     # no price, no total, no currency anywhere
     order.refresh_from_db()
     prices = {str(amount) for line in order.lines.all() for amount in (line.unit_price, line.net, line.gross)}
@@ -82,3 +83,5 @@ def test_a_pick_list_shows_location_bins_products_quantities_and_numbers(
     rows = [line.split() for line in text.splitlines() if line.strip().startswith(("B-07", "C-02", "–"))]
     assert [row[:3] for row in rows] == [["–", "BAG", "Bag"], ["B-07", "CUP", "Cup"], ["C-02", "MUG", "Mug"]]
     assert "Short: 1 found" in text
+    ticks = {row[1]: row[row.index("×") - 2] for row in rows}  # the tick box before "<qty> ×"
+    assert ticks == {"BAG": "☐", "CUP": "☒", "MUG": "☐"}

@@ -79,7 +79,7 @@ def test_the_discount_column_shows_when_a_line_has_a_discount(order, finance):
     assert '<th class="num discount">Discount</th>' in html and '<td class="num">1.25</td>' in html
 
 
-def test_migration_0008_swaps_the_untouched_old_default_and_keeps_a_changed_template(db, monkeypatch):
+def test_migration_0009_swaps_the_untouched_old_default_and_keeps_a_changed_template(db, monkeypatch):
     import hashlib
     import importlib
 
@@ -87,7 +87,7 @@ def test_migration_0008_swaps_the_untouched_old_default_and_keeps_a_changed_temp
 
     from invoicing.models import InvoiceDocumentTemplate
 
-    migration = importlib.import_module("invoicing.migrations.0008_invoice_template_lean")
+    migration = importlib.import_module("invoicing.migrations.0009_invoice_template_lean")
     assert hashlib.sha256(INVOICE_HTML.encode()).hexdigest() != migration.PREVIOUS_DEFAULT  # runs once
     template = InvoiceDocumentTemplate.objects.get(kind="invoice")
     template.body_html = "<p>the old default {{ invoice.number }}</p>"

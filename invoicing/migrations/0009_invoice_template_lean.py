@@ -18,5 +18,5 @@ def use_the_new_default(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("invoicing", "0007_paid_credited_half_cent")]
+    dependencies = [("invoicing", "0008_invoicepayment_credit")]
     operations = [migrations.RunPython(use_the_new_default, migrations.RunPython.noop)]

@@ -191,7 +191,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 # web process and worker sees a change; without Redis (the demo: one process) it is process-local.
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {"BACKEND": "oms.cache.RedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )

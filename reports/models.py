@@ -127,3 +127,58 @@ class ProductDayFigures(ProductDayFields):
 
     def __str__(self) -> str:
         return f"{self.day} product {self.product_id}: {self.sum_units}"
+
+
+class PaymentDayFields(models.Model):
+    """Payments received (order payments of kind payment) on one day (`paid_on`) in one channel and currency:
+    how many and how much, how many were applied to an invoice (matched), how many and how much are neither
+    matched nor reversed (open), and the money applied to invoices from them. See reports/rollups.py."""
+
+    day = models.DateField()
+    channel = models.ForeignKey(
+        "orders.Channel", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    currency = models.CharField(max_length=3)
+    n_payments = models.IntegerField()
+    sum_received = models.DecimalField(max_digits=16, decimal_places=2)
+    n_matched = models.IntegerField()
+    n_open = models.IntegerField()
+    sum_open = models.DecimalField(max_digits=16, decimal_places=2)
+    sum_applied = models.DecimalField(max_digits=16, decimal_places=2)
+
+    KEY = ("day", "channel", "currency")
+
+    class Meta:
+        abstract = True
+
+
+class PaymentDay(PaymentDayFields):
+    """The daily roll-up of payments received (PostgreSQL): the compacted sums of PaymentDayChange."""
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=PaymentDayFields.KEY, name="paymentday_key")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.currency}: {self.n_payments}"
+
+
+class PaymentDayChange(PaymentDayFields):
+    """Changes to PaymentDay since the last compaction, appended by the triggers on order payments (a payment,
+    its reversal) and invoice applications."""
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.currency}: {self.n_payments:+d}"
+
+
+class PaymentDayFigures(PaymentDayFields):
+    """PaymentDay UNION ALL PaymentDayChange (a view): exact at any moment; sum its rows per group."""
+
+    id = models.BigIntegerField(primary_key=True)
+
+    class Meta:
+        managed = False
+        db_table = "reports_paymentday_figures"
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.currency}: {self.n_payments}"

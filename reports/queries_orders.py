@@ -14,10 +14,10 @@ give the same figures (tests/reports/test_rollups.py). Top products and customer
 
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from orders.models import Order, OrderLine
+from orders.models import Customer, Order, OrderLine
 
 from . import rollups
 from .forms import Filters
@@ -173,11 +173,19 @@ def top_products(filters: Filters) -> Table:
 
 
 def top_customers(filters: Filters) -> Table:
+    """Grouped on the customer's id alone; the name and e-mail are subqueries, which PostgreSQL evaluates after
+    the sort and limit, for the 20 rows shown (grouping on them joined and sorted every customer's text: 2.7 s
+    of a year at a million orders)."""
+    customer = Customer.objects.filter(pk=OuterRef("customer_id"))
     rows = (
         placed_orders(filters)
         .filter(LIVE)
-        .values("customer_id", "customer__name", "customer__email", "currency")
+        .values("customer_id", "currency")
         .annotate(orders=Count("pk", filter=CUSTOMER_ORDER), gross=Sum("total_gross"))
+        .annotate(
+            customer__name=Subquery(customer.values("name")[:1]),
+            customer__email=Subquery(customer.values("email")[:1]),
+        )
         .order_by("-gross", "customer_id")[:TOP]
     )
     table = Table(f"Top {TOP} customers", ["Customer", "E-mail", "Currency", "Orders", "Revenue gross"])

@@ -5,11 +5,13 @@ A year is half a million orders and a million and a quarter lines at a million o
 request is seconds of work. OrderDay keeps one row per local day, channel, currency, status, payment status,
 fulfilment status and customer order (not split off another) with the count and the totals (the orders
 report); ProductDay one row per local day, channel, currency and product with the units, lines and gross of
-the orders not cancelled (top products, slow movers).
+the orders not cancelled (top products, slow movers); PaymentDay one row per day paid, channel and currency
+with the payments received, matched to invoices, open (neither matched nor reversed) and applied (the
+reconciliation's summary).
 
 How they stay exact (to the cent, at every moment, whatever writes the orders):
-- PostgreSQL triggers on the order and order line tables (migrations reports/0003 and 0004) append to
-  OrderDayChange and ProductDayChange in the writing transaction: the old part taken out of the group it
+- PostgreSQL triggers on the order, order line, order payment and invoice application tables (migrations
+  reports/0003-0005) append to the change tables in the writing transaction: the old part taken out of the group it
   leaves (-1, minus the old totals), the new part added to the one it joins. Every path is covered (the
   services, the admin, raw updates, the bulk loader's COPY), and a rollback takes its change rows with it.
   Appending never waits: no two transactions update one row.
@@ -26,20 +28,23 @@ read the orders themselves (`in_use()` is False); a test holds the two paths to 
 
 from django.db import connection, transaction
 
-from .models import OrderDayFigures, ProductDayFigures
+from .models import OrderDayFigures, PaymentDayFigures, ProductDayFigures
 
-__all__ = ["OrderDayFigures", "ProductDayFigures", "compact", "in_use", "rebuild"]
+__all__ = ["OrderDayFigures", "PaymentDayFigures", "ProductDayFigures", "compact", "in_use", "rebuild"]
 
 # One compactor at a time (a second one finds nothing to do): an advisory lock on this number.
 LOCK_ID = 7_313_001
 
 ORDER_KEY = "day, channel_id, currency, status, payment_status, fulfillment_status, customer_order"
 PRODUCT_KEY = "day, channel_id, currency, product_id"
+PAYMENT_KEY = "day, channel_id, currency"
 # (roll-up, its change table, its group key, its sums)
 ROLLUPS = (
     ("reports_orderday", "reports_orderdaychange", ORDER_KEY, ("n_orders", "sum_net", "sum_gross")),
     ("reports_productday", "reports_productdaychange", PRODUCT_KEY, ("sum_units", "n_lines", "sum_gross")),
-)
+    ("reports_paymentday", "reports_paymentdaychange", PAYMENT_KEY,
+     ("n_payments", "sum_received", "n_matched", "n_open", "sum_open", "sum_applied")),
+)  # fmt: skip
 
 
 def _compact_sql(table: str, changes: str, key: str, sums: tuple[str, ...]) -> str:
@@ -78,6 +83,23 @@ FROM orders_orderline l JOIN orders_order o ON o.id = l.order_id
 WHERE o.placed_at IS NOT NULL AND o.status NOT IN ('draft', 'canceled') AND l.product_id IS NOT NULL
 GROUP BY 1, 2, 3, 4
 """,
+    """
+INSERT INTO reports_paymentday
+    (day, channel_id, currency, n_payments, sum_received, n_matched, n_open, sum_open, sum_applied)
+SELECT p.paid_on, o.channel_id, o.currency, count(*), sum(p.amount),
+    count(*) FILTER (WHERE a.payment_id IS NOT NULL),
+    count(*) FILTER (WHERE a.payment_id IS NULL AND r.reverses_id IS NULL),
+    coalesce(sum(p.amount) FILTER (WHERE a.payment_id IS NULL AND r.reverses_id IS NULL), 0),
+    coalesce(sum(a.applied), 0)
+FROM orders_orderpayment p
+JOIN orders_order o ON o.id = p.order_id
+LEFT JOIN (SELECT payment_id, sum(amount) AS applied FROM invoicing_invoicepayment WHERE payment_id IS NOT NULL
+           GROUP BY payment_id) a ON a.payment_id = p.id
+LEFT JOIN (SELECT DISTINCT reverses_id FROM orders_orderpayment WHERE reverses_id IS NOT NULL) r
+    ON r.reverses_id = p.id
+WHERE p.kind = 'payment'
+GROUP BY 1, 2, 3
+""",
 )
 
 
@@ -113,7 +135,9 @@ def rebuild() -> None:
     if not in_use():
         return
     with connection.cursor() as cursor:
-        cursor.execute("LOCK TABLE orders_order, orders_orderline IN SHARE MODE")
+        cursor.execute(
+            "LOCK TABLE orders_order, orders_orderline, orders_orderpayment, invoicing_invoicepayment IN SHARE MODE"
+        )
         for (table, changes, _key, _sums), rebuild_sql in zip(ROLLUPS, REBUILD, strict=True):
             cursor.execute(f"DELETE FROM {changes}")  # noqa: S608 (constant names)
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608

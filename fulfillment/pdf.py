@@ -1,8 +1,10 @@
 """Packing slips and pick lists as PDF: data in, bytes out (no queries here: `fulfillment.documents` reads).
 
 A batch is ONE HTML document rendered once, each slip or list starting a new page: a day's 500 packing slips
-cost one layout pass with the shared fonts of `oms.pdf`, not 500. Every value goes through Django's
-autoescape, so an item called `<img src=http://…>` prints as that text and nothing is fetched.
+cost one layout pass with the shared fonts of `oms.pdf`, not 500. The templates are lean because WeasyPrint's
+time goes per box and per line of text (README, Performance): a slip is five blocks of lines, a pick list
+three fixed-layout cells a line. Every value goes through Django's autoescape, so an item called
+`<img src=http://…>` prints as that text and nothing is fetched.
 """
 
 from django.template.loader import render_to_string

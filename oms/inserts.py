@@ -17,18 +17,20 @@ from django.db import connection
 
 
 @cache
-def _plan(model, vendor: str) -> tuple[list, str]:
-    """The fields written (every concrete field but an automatic key) and the statement's fixed text."""
+def _plan(model, vendor: str) -> tuple[list, str, str]:
+    """The fields written (every concrete field but an automatic key) and the statement's fixed text, for
+    one row and for several (a `{rows}` slot for the VALUES lists where arrays are not used)."""
     opts = model._meta
     fields = [f for f in opts.concrete_fields if not f.primary_key]
     qn = connection.ops.quote_name
     head = f"INSERT INTO {qn(opts.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
     tail = f" RETURNING {qn(opts.pk.column)}"
+    one = f"{head}VALUES ({', '.join(['%s'] * len(fields))}){tail}"
     if vendor == "postgresql":
         # varchar(32)[] would truncate silently: cast to the bare type, as Django's UNNEST insert does.
         arrays = ", ".join(f"%s::{f.db_type(connection).split('(')[0]}[]" for f in fields)
-        return fields, f"{head}SELECT * FROM UNNEST({arrays}){tail}"  # noqa: S608
-    return fields, head + "VALUES {rows}" + tail
+        return fields, one, f"{head}SELECT * FROM UNNEST({arrays}){tail}"  # noqa: S608
+    return fields, one, head + "VALUES {rows}" + tail
 
 
 def rows_insert(model, objs: Sequence, *, before: tuple[str, list] | None = None) -> list:
@@ -42,7 +44,7 @@ def rows_insert(model, objs: Sequence, *, before: tuple[str, list] | None = None
         before = None
     if not objs:
         return list(objs)
-    fields, sql = _plan(model, connection.vendor)
+    fields, one, sql = _plan(model, connection.vendor)
     values = []
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="bulk_create")  # parents saved after assignment
@@ -50,7 +52,9 @@ def rows_insert(model, objs: Sequence, *, before: tuple[str, list] | None = None
     keys = []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            params = [list(column) for column in zip(*values, strict=True)]
+            # One row (an outbox message): plain values, which psycopg quotes faster than one-element arrays.
+            params = values[0] if len(values) == 1 else [list(column) for column in zip(*values, strict=True)]
+            sql = one if len(values) == 1 else sql
             if before is not None:
                 sql, params = f"WITH prior AS ({before[0]}) {sql}", [*before[1], *params]
             cursor.execute(sql, params)

@@ -125,18 +125,17 @@ def refunds_in_progress(filters: Filters) -> Table:
         per_currency.setdefault(row["currency"], {})[row["status"]] = (row["n"], cents(row["amount"]))
     statuses = [*IN_PROGRESS, Refund.Status.FAILED]
     labels = dict(Refund.Status.choices)
+    # One row per status (four columns, readable at any width), then what is in progress in all.
     table = Table(
-        f"Refunds in progress on {timezone.localdate().isoformat()}",
-        ["Currency", *[f"{labels[s]}: {part}" for s in statuses for part in ("refunds", "amount")],
-         "In progress (refunds)", "In progress (amount)"],
-    )  # fmt: skip
+        f"Refunds in progress on {timezone.localdate().isoformat()}", ["Currency", "Status", "Refunds", "Amount"]
+    )
     for currency, by_status in sorted(per_currency.items()):
-        cells = [by_status.get(s, (0, cents(0))) for s in statuses]
-        open_ = cells[: len(IN_PROGRESS)]
+        cells = {s: by_status.get(s, (0, cents(0))) for s in statuses}
+        table.rows.extend((currency, labels[s], *cells[s]) for s in statuses)
+        open_ = [cells[s] for s in IN_PROGRESS]
         table.rows.append(
-            (currency, *[value for cell in cells for value in cell], sum(n for n, _ in open_),
-             sum((amount for _, amount in open_), cents(0)))
-        )  # fmt: skip
+            (currency, "In progress in all", sum(n for n, _ in open_), sum((amount for _, amount in open_), cents(0)))
+        )
     return table
 
 

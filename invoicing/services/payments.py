@@ -71,7 +71,7 @@ def _shares(order, invoices: list[Invoice]) -> dict[int, Decimal]:
             .values_list("invoice__credit_for_id", "s")
         )
         for pk in combined:
-            shares[pk] = debit.get(pk, ZERO) - credit.get(pk, ZERO)
+            shares[pk] = quantize(debit.get(pk, ZERO) - credit.get(pk, ZERO))
     return shares
 
 
@@ -82,7 +82,7 @@ def applied_by_order(order, invoices: list[Invoice]) -> dict[int, Decimal]:
         .annotate(s=Sum("amount"))
         .values_list("invoice_id", "s")
     )
-    return defaultdict(lambda: ZERO, dict(rows))
+    return defaultdict(lambda: ZERO, {pk: quantize(s) for pk, s in rows})  # SQLite sums as floats (see below)
 
 
 def _move(invoice: Invoice, *, order, amount: Decimal, payment, actor, source, credit=None) -> None:
@@ -115,7 +115,7 @@ def invoice_paid_first() -> int | None:
 def money_waiting(order) -> bool:
     """Whether the order holds money not applied to its invoices (read only; caller holds the order lock)."""
     applied = InvoicePayment.objects.filter(order=order).aggregate(s=Sum("amount"))["s"] or ZERO
-    return max(order.amount_paid, ZERO) != applied
+    return max(order.amount_paid, ZERO) != quantize(applied)
 
 
 def invoices_reconcile(
@@ -164,7 +164,7 @@ def take_back(invoice: Invoice, amount: Decimal, *, actor, source, credit=None) 
     )
     left = amount
     for row in per_order:
-        part = min(row["s"], left)
+        part = min(quantize(row["s"]), left)
         if part > 0:
             _move(invoice, order=Order(pk=row["order"]), amount=-part, payment=None, actor=actor, source=source,
                   credit=credit)  # fmt: skip

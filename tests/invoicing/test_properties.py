@@ -124,6 +124,11 @@ def _check_money(model, invoice):
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )  # fmt: skip
 @given(spec=spec_strategy)
+@example(  # SQLite sums decimals as floats: a partly paid invoice credited, then paid again by the freed money,
+    # was left "partially paid" with 1e-14 open until the services quantized the sums they move money by
+    spec={"lines": [(921, 12, Decimal("0.00"))], "shipping": 1988,
+          "operations": [("pay", 258), ("pay", 12781), ("credit", 12040)]}
+)  # fmt: skip
 @example(  # a credit, then the payment behind it reversed: later credits are refused, credited stays > paid in
     spec={"lines": [(31746, 10, Decimal("0.00"))], "shipping": 0,
           "operations": [("pay", 1), ("pay", 65537), ("pay", 1), ("pay", 1), ("pay", 1), ("reverse", 2),

@@ -14,23 +14,8 @@ from fulfillment.models import PickList, PickListLine, Shipment
 from fulfillment.services.picking import pick_lists_create_for_order
 from fulfillment.services.shipments import shipments_create
 from tests.conftest import staff_in
+from tests.e2e.test_phone_width import OVERFLOWING, PHONE
 from tests.factories import ProductFactory, stock
-
-PHONE = {"width": 390, "height": 844}
-
-# Every element whose box passes the screen's left or right edge (1 px of rounding allowed), tables included.
-OVERFLOWING = """() => {
-    const width = document.documentElement.clientWidth;
-    const out = [];
-    for (const el of document.body.querySelectorAll('*')) {
-        const box = el.getBoundingClientRect();
-        if (box.width === 0 || box.height === 0) continue;
-        if (box.right > width + 1 || box.left < -1) {
-            out.push(`${el.tagName.toLowerCase()}.${el.className}: ${Math.round(box.left)}-${Math.round(box.right)}`);
-        }
-    }
-    return out;
-}"""
 
 
 @pytest.fixture

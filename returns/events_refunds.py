@@ -2,6 +2,7 @@
 kind. Each stores its `summary` and `details`, so the timeline reads them without a query."""
 
 from orders import events as order_events
+from orders.models import Order
 
 _sentence = order_events.summary_sentence
 
@@ -39,6 +40,17 @@ def refund_created_event(*, refund, actor, source):
 
 def refund_approved_event(*, refund, actor, source):
     return _record(APPROVED, refund, actor=actor, source=source, summary=f"approved refund {refund.pk}")
+
+
+def refunds_approved_events(*, rows, actor, source):
+    """The approved events of many refunds in one insert: `rows` are (refund id, order id, amount), so that a
+    batch's approval reads neither its refunds nor their orders (the event needs the order's key only)."""
+    with order_events.events_batched():
+        for refund_id, order_id, amount in rows:
+            order_events.record_event(
+                Order(pk=order_id), APPROVED.code, actor=actor, source=source,
+                summary=f"approved refund {refund_id}", details=[], refund_id=refund_id, amount=str(amount),
+            )  # fmt: skip
 
 
 def refund_sent_event(*, refund, actor, source):

@@ -12,9 +12,9 @@ refunds in pk order, not the orders: sending (`refund_execute`) takes each order
 """
 
 from datetime import datetime
-from functools import partial
+from functools import cache, partial
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
@@ -100,17 +100,52 @@ def refund_batch_approve(*, batch_id: int, actor, source: str = Source.ADMIN) ->
         raise InvalidTransition(f"{batch} was approved already; its refunds were sent once.")
     batch.approve(by=actor)
     batch.save(update_fields=["status", "approved_by", "approved_at"])
-    refunds = list(
-        Refund.objects.select_for_update().filter(batch=batch, status=S.PENDING).select_related("order").order_by("pk")
-    )
-    with order_events.events_batched():
-        for refund in refunds:
-            refund.approve(by=actor)
-            events.refund_approved_event(refund=refund, actor=actor, source=source)
-    bulk_update_with_history(
-        refunds, Refund, ["status", "approved_by", "approved_at"], batch_size=CHUNK, default_user=actor,
-        default_change_reason=f"approved with {batch}",
-    )  # fmt: skip
-    ids = [refund.pk for refund in refunds]
+    reason = f"approved with {batch}"
+    if connection.vendor == "postgresql":
+        rows = _approve_pending_pg(batch, actor=actor, reason=reason)
+    else:
+        rows = _approve_pending(batch, actor=actor, reason=reason)
+    events.refunds_approved_events(rows=rows, actor=actor, source=source)
+    ids = [pk for pk, _, _ in rows]
     transaction.on_commit(partial(refunds_enqueue, ids))
     return len(ids)
+
+
+def _approve_pending(batch: RefundBatch, *, actor, reason: str) -> list[tuple]:
+    """The batch's pending refunds approved one by one through their transition (databases other than
+    PostgreSQL). Returns (refund id, order id, amount) in pk order."""
+    refunds = list(Refund.objects.select_for_update().filter(batch=batch, status=S.PENDING).order_by("pk"))
+    for refund in refunds:
+        refund.approve(by=actor)
+    bulk_update_with_history(
+        refunds, Refund, ["status", "approved_by", "approved_at"], batch_size=CHUNK, default_user=actor,
+        default_change_reason=reason,
+    )  # fmt: skip
+    return [(refund.pk, refund.order_id, refund.amount) for refund in refunds]
+
+
+@cache
+def _approve_sql() -> str:
+    """One statement: lock the batch's pending refunds in pk order (the lock order), approve them (what
+    `Refund.approve` does: status, who, when) and write their history rows ("~", as simple-history would)."""
+    qn = connection.ops.quote_name
+    table, history = Refund._meta.db_table, Refund.history.model._meta.db_table
+    tracked = [qn(f.column) for f in Refund.history.model.tracked_fields]
+    return (
+        f"WITH locked AS (SELECT id FROM {table} WHERE batch_id = %s AND status = %s ORDER BY id FOR UPDATE), "  # noqa: S608
+        f"approved AS (UPDATE {table} r SET status = %s, approved_by_id = %s, approved_at = %s, updated_at = %s "
+        f"FROM locked WHERE r.id = locked.id AND r.status = %s RETURNING {', '.join(f'r.{c}' for c in tracked)}), "
+        f"history AS (INSERT INTO {history} ({', '.join(tracked)}, history_date, history_change_reason, "
+        f"history_type, history_user_id) SELECT {', '.join(tracked)}, %s, %s, '~', %s FROM approved) "
+        "SELECT id, order_id, amount FROM approved ORDER BY id"
+    )
+
+
+def _approve_pending_pg(batch: RefundBatch, *, actor, reason: str) -> list[tuple]:
+    """PostgreSQL: the pending refunds approved with their history in ONE statement (it was per refund:
+    the transition, a history instance, a CASE row of bulk_update, ~1 ms of CPU per refund)."""
+    now, user = timezone.now(), getattr(actor, "pk", None)
+    with connection.cursor() as cursor:
+        cursor.execute(_approve_sql(), [batch.pk, S.PENDING, S.APPROVED, user, now, now, S.PENDING, now,
+                                        reason[:100], user])  # fmt: skip
+        return cursor.fetchall()

@@ -5,11 +5,14 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from invoicing.models import LocalProviderRefund
 from oms.models import ShopSettings
 from orders.exceptions import InvalidTransition
+from orders.models import OrderEvent
 from returns.models import Refund, RefundBatch
 from returns.services.refund_batches import refund_batch_approve, refund_batch_due, refund_batch_hold
 
@@ -85,3 +88,31 @@ def test_finance_holds_one_item_and_approves_the_batch_which_sends_the_rest_once
     # and the held refund joins tomorrow's batch
     tomorrow = refund_batch_due(now=_at(18) + datetime.timedelta(days=1))
     assert list(tomorrow.refunds.all()) == [held]
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_approving_a_batch_takes_a_fixed_number_of_statements_and_leaves_history_and_events(
+    batched, credit, finance, count
+):
+    # given: a batch of `count` refunds
+    for _ in range(count):
+        credit("1.00")
+    batch = refund_batch_due(now=_at(18))
+    ids = sorted(batch.refunds.values_list("pk", flat=True))
+    # when finance approves it (sending is queued after the commit, not run here)
+    # then: the same statements whatever the size: the batch locked and saved, the refunds approved with
+    # their history in one, their events in one (and the permission lookups, the savepoint and its release)
+    with CaptureQueriesContext(connection) as statements:
+        assert refund_batch_approve(batch_id=batch.pk, actor=finance) == count
+    expected = 8 if connection.vendor == "postgresql" else 10  # SQLite: the refunds read, updated, their history
+    assert len(statements) == expected, "\n".join(q["sql"][:90] for q in statements)
+    assert set(Refund.objects.filter(pk__in=ids).values_list("status", "approved_by")) == {("approved", finance.pk)}
+    approved = Refund.history.filter(id__in=ids, status="approved")
+    assert sorted(approved.values_list("id", flat=True)) == ids
+    assert {(h.history_type, h.history_user_id, h.history_change_reason) for h in approved} == {
+        ("~", finance.pk, f"approved with {batch}")
+    }
+    events = OrderEvent.objects.filter(type="refund_approved").order_by("pk")
+    assert [e.parameters["refund_id"] for e in events] == ids
+    summaries = [(finance.pk, f"approved refund {pk}") for pk in ids]
+    assert [(e.actor_id, e.parameters["summary"]) for e in events] == summaries

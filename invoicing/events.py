@@ -49,6 +49,13 @@ def invoice_issued_event(*, invoice, actor, source):
     )  # fmt: skip
 
 
+def invoices_issued_events(*, invoices, actor, source) -> None:
+    """The issued events of invoices issued together, written in one INSERT."""
+    with order_events.events_batched():
+        for invoice in invoices:
+            invoice_issued_event(invoice=invoice, actor=actor, source=source)
+
+
 def invoice_sent_event(*, invoice, actor, source, to: str, message_id: int):
     return _record(SENT, invoice, actor=actor, source=source, summary=f"sent {_label(invoice)} to {to}",
                    message_id=message_id)  # fmt: skip

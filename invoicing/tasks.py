@@ -6,3 +6,10 @@ from .services.issue import invoice_pdf_store
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=30, max_retries=5)
 def invoice_pdf_task(invoice_id: int) -> None:
     invoice_pdf_store(invoice_id)
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=30, max_retries=5)
+def invoice_pdfs_task(invoice_ids: list[int]) -> None:
+    """The PDFs of invoices issued together (one task for a selection); a retry skips those already stored."""
+    for invoice_id in invoice_ids:
+        invoice_pdf_store(invoice_id)

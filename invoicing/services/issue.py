@@ -16,34 +16,43 @@ import logging
 from datetime import date
 
 from django.db import connection, transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
-from orders.exceptions import InvalidTransition
+from orders.exceptions import InvalidTransition, OrderNotFound
 from orders.models import OrderEvent
+from orders.services.locks import orders_lock
+from orders.services.rows import rows_update
 
 from .. import events
-from ..models import Instalment, Invoice, InvoiceCounter
-from .drafts import lock_invoice
+from ..models import Instalment, Invoice, InvoiceCounter, PaymentTerms
 from .terms import schedule, terms_text
+
+Kind = PaymentTerms.Kind
 
 Source = OrderEvent.Source
 logger = logging.getLogger(__name__)
 
 
-def next_number(series: str, year: int) -> int:
-    """Take the next number of `series` in `year` under the counter's row lock (call it last, see above).
+def next_numbers(series: str, year: int, count: int = 1) -> int:
+    """Take the next `count` numbers of `series` in `year` under the counter's row lock (call it last, see
+    above); returns the last one taken (the range is last - count + 1 .. last).
 
-    One statement locks, increments and reads the row (PostgreSQL and SQLite ≥ 3.35 have RETURNING); the
+    One statement locks, increments and reads the row (PostgreSQL and SQLite >= 3.35 have RETURNING); the
     year's first issue makes the row first (a racing creator's row is kept: ignore_conflicts)."""
-    sql = f"UPDATE {InvoiceCounter._meta.db_table} SET last_number = last_number + 1 WHERE series = %s AND year = %s RETURNING last_number"  # noqa: E501, S608  (the table name is ours)
+    sql = f"UPDATE {InvoiceCounter._meta.db_table} SET last_number = last_number + %s WHERE series = %s AND year = %s RETURNING last_number"  # noqa: E501, S608  (the table name is ours)
     for _attempt in range(2):
         with connection.cursor() as cursor:
-            cursor.execute(sql, [series, year])
+            cursor.execute(sql, [count, series, year])
             row = cursor.fetchone()
         if row is not None:
             return row[0]
         InvoiceCounter.objects.bulk_create([InvoiceCounter(series=series, year=year)], ignore_conflicts=True)
     raise RuntimeError(f"Invoice counter {series} {year} could not be made.")
+
+
+def next_number(series: str, year: int) -> int:
+    return next_numbers(series, year, 1)
 
 
 def counter_hold(series: str, year: int | None = None) -> None:
@@ -61,38 +70,104 @@ def counter_hold(series: str, year: int | None = None) -> None:
     raise RuntimeError(f"Invoice counter {series} {year} could not be made.")
 
 
-def _apply_terms(invoice: Invoice, issue_date: date) -> None:
-    """Due date (unless the draft set one), instalments and early-payment discount from the terms."""
-    plan = schedule(invoice.terms, issue_date=issue_date, total=invoice.total_gross)
-    if invoice.due_date is None or invoice.is_credit:
-        invoice.due_date = None if invoice.is_credit else plan.due_date
-    invoice.next_due_date = invoice.due_date  # nothing paid yet: the money the order holds is applied after issue
-    invoice.terms_text = terms_text(invoice.terms) if not invoice.is_credit else ""
-    if invoice.terms and invoice.terms.discount_percent > 0 and not invoice.is_credit:
-        invoice.discount_percent = invoice.terms.discount_percent
-        invoice.discount_until = plan.discount_until
-    if plan.instalments and not invoice.is_credit:
-        Instalment.objects.bulk_create(
-            Instalment(invoice=invoice, position=i, due_date=day, amount=amount)
-            for i, (day, amount) in enumerate(plan.instalments)
-        )
+def _apply_terms(invoices: list[Invoice], issue_date: date) -> None:
+    """Due date (unless the draft set one), instalments and early-payment discount from each invoice's terms
+    (the schedules' portions in one query, the instalments in one insert)."""
+    prefetch_related_objects([inv.terms for inv in invoices if inv.terms and inv.terms.kind == Kind.SCHEDULE],
+                             "portions")  # fmt: skip
+    instalments = []
+    for invoice in invoices:
+        terms = invoice.terms
+        portions = terms.portions.all() if terms and terms.kind == Kind.SCHEDULE else ()
+        plan = schedule(terms, issue_date=issue_date, total=invoice.total_gross, portions=portions)
+        if invoice.due_date is None or invoice.is_credit:
+            invoice.due_date = None if invoice.is_credit else plan.due_date
+        invoice.next_due_date = invoice.due_date  # nothing paid yet: the order's money is applied after issue
+        invoice.terms_text = terms_text(terms) if not invoice.is_credit else ""
+        if terms and terms.discount_percent > 0 and not invoice.is_credit:
+            invoice.discount_percent = terms.discount_percent
+            invoice.discount_until = plan.discount_until
+        if plan.instalments and not invoice.is_credit:
+            instalments += [Instalment(invoice=invoice, position=i, due_date=day, amount=amount)
+                            for i, (day, amount) in enumerate(plan.instalments)]  # fmt: skip
+    Instalment.objects.bulk_create(instalments)
+
+
+# What issuing writes on the invoice row (one UPDATE for a whole selection, with its history rows).
+ISSUE_FIELDS = ["status", "year", "sequence", "number", "issue_date", "issued_at", "due_date", "next_due_date",
+                "terms_text", "discount_percent", "discount_until", "updated_at"]  # fmt: skip
+
+
+def _number(invoices: list[Invoice], issue_date: date) -> None:
+    """Numbers in primary-key order, one range per series taken by one UPDATE, the debit series first (the
+    counters' lock order, see `counter_hold`)."""
+    for series in (Invoice.SERIES[Invoice.Kind.DEBIT], Invoice.SERIES[Invoice.Kind.CREDIT]):
+        group = sorted((inv for inv in invoices if inv.series == series), key=lambda inv: inv.pk)
+        if not group:
+            continue
+        last = next_numbers(series, issue_date.year, len(group))
+        for sequence, invoice in enumerate(group, start=last - len(group) + 1):
+            invoice.issue(year=issue_date.year, sequence=sequence, issue_date=issue_date)
+
+
+def issue_many_locked(invoices: list[Invoice], *, actor, source: str, issue_date: date | None = None) -> list[Invoice]:
+    """Issue drafts whose orders and rows the caller locked (see the lock order above), in one go: terms, then
+    the numbers, then one UPDATE of the rows with their history, one INSERT of the events, one PDF task.
+
+    Refused, changing nothing, when one of them is not a draft."""
+    for invoice in invoices:
+        if invoice.status != Invoice.Status.DRAFT:
+            raise InvalidTransition(f"{invoice} is {invoice.get_status_display().lower()}; only a draft can be issued.")
+    issue_date = issue_date or timezone.localdate()
+    _apply_terms(invoices, issue_date)
+    _number(invoices, issue_date)
+    now = timezone.now()
+    for invoice in invoices:
+        invoice.updated_at = now
+    rows_update(Invoice, invoices, ISSUE_FIELDS, actor=actor)
+    events.invoices_issued_events(invoices=invoices, actor=actor, source=source)
+    ids = [invoice.pk for invoice in invoices]
+    transaction.on_commit(lambda: pdf_store_later(ids))
+    return invoices
 
 
 def issue_locked(invoice: Invoice, *, actor, source: str, issue_date: date | None = None) -> Invoice:
-    """Issue a draft whose order and row the caller locked (see the lock order above)."""
-    if invoice.status != Invoice.Status.DRAFT:
-        raise InvalidTransition(f"{invoice} is {invoice.get_status_display().lower()}; only a draft can be issued.")
-    issue_date = issue_date or timezone.localdate()
-    _apply_terms(invoice, issue_date)
-    sequence = next_number(invoice.series, issue_date.year)
-    invoice.issue(year=issue_date.year, sequence=sequence, issue_date=issue_date)
-    invoice.save()
-    events.invoice_issued_event(invoice=invoice, actor=actor, source=source)
-    transaction.on_commit(lambda: pdf_store_later(invoice.pk))
-    return invoice
+    """Issue one draft whose order and row the caller locked."""
+    return issue_many_locked([invoice], actor=actor, source=source, issue_date=issue_date)[0]
 
 
 @transaction.atomic
+def invoices_issue(
+    *, invoice_ids, actor=None, source: str = Source.ADMIN, issue_date: date | None = None
+) -> list[Invoice]:
+    """Issue a selection of drafts at once (primary-key order): numbers, due dates, instalments; the money
+    their orders hold and have not applied yet pays them.
+
+    Locks: their orders with the family roots (`orders_lock(operation="invoice")`), then the invoice rows,
+    then the counters. Refused, changing nothing: an unknown invoice, one that is not a draft, an order the
+    "invoice" guard refuses."""
+    from .payments import invoices_reconcile, orders_money_waiting
+
+    ids = sorted({int(pk) for pk in invoice_ids})
+    order_ids = dict(Invoice.objects.filter(pk__in=ids).values_list("pk", "order_id"))
+    if len(order_ids) != len(ids):
+        raise OrderNotFound(f"Invoice {min(set(ids) - order_ids.keys())} does not exist.")
+    orders = orders_lock(order_ids.values(), operation="invoice", actor=actor)
+    rows = Invoice.objects.select_for_update(of=("self",)).select_related("terms").filter(pk__in=ids)
+    invoices = list(rows.order_by("pk"))
+    for invoice in invoices:
+        invoice.order = orders[invoice.order_id]
+    # Read before the numbers (the order locks keep it true): only money waiting on the orders is applied after.
+    waiting = orders_money_waiting([orders[pk] for pk in sorted(set(order_ids.values()))]) if invoices else []
+    issue_many_locked(invoices, actor=actor, source=source, issue_date=issue_date)
+    for order in waiting:
+        invoices_reconcile(order=order, actor=actor, source=source)
+    if waiting:
+        for invoice in invoices:
+            invoice.refresh_from_db()
+    return invoices
+
+
 def invoice_issue(
     *, invoice_id: int, actor=None, source: str = Source.ADMIN, issue_date: date | None = None
 ) -> Invoice:
@@ -100,26 +175,18 @@ def invoice_issue(
 
     Refused, changing nothing: an invoice that is not a draft, an order the "invoice" guard refuses.
     """
-    from .payments import invoices_reconcile, money_waiting
-
-    invoice = lock_invoice(invoice_id, actor=actor)
-    # Read before the number (the order lock keeps it true): only money waiting on the order is applied after.
-    waiting = not invoice.is_credit and money_waiting(invoice.order)
-    issue_locked(invoice, actor=actor, source=source, issue_date=issue_date)
-    if waiting:
-        invoices_reconcile(order=invoice.order, actor=actor, source=source)
-        invoice.refresh_from_db()
-    return invoice
+    return invoices_issue(invoice_ids=[invoice_id], actor=actor, source=source, issue_date=issue_date)[0]
 
 
-def pdf_store_later(invoice_id: int) -> None:
-    """After the issue committed: render and store the PDF in the worker (in-process without a broker)."""
-    from ..tasks import invoice_pdf_task
+def pdf_store_later(invoice_ids: list[int]) -> None:
+    """After the issue committed: render and store the PDFs in the worker (in-process without a broker)."""
+    from ..tasks import invoice_pdfs_task
 
     try:
-        invoice_pdf_task.delay(invoice_id)
-    except Exception:  # the broker is down: the first download renders and stores it
-        logger.warning("Invoice %s: PDF not queued; it is rendered at its first download.", invoice_id, exc_info=True)
+        invoice_pdfs_task.delay(invoice_ids)
+    except Exception:  # the broker is down: the first download renders and stores each
+        logger.warning("Invoices %s: PDFs not queued; each is rendered at its first download.", invoice_ids,
+                       exc_info=True)  # fmt: skip
 
 
 def invoice_pdf_store(invoice_id: int) -> bytes:

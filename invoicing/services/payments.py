@@ -114,8 +114,14 @@ def invoice_paid_first() -> int | None:
 
 def money_waiting(order) -> bool:
     """Whether the order holds money not applied to its invoices (read only; caller holds the order lock)."""
-    applied = InvoicePayment.objects.filter(order=order).aggregate(s=Sum("amount"))["s"] or ZERO
-    return max(order.amount_paid, ZERO) != quantize(applied)
+    return bool(orders_money_waiting([order]))
+
+
+def orders_money_waiting(orders: list) -> list:
+    """The orders that hold money not applied to their invoices, in one query (callers hold the order locks)."""
+    rows = InvoicePayment.objects.filter(order__in=orders).values("order_id").annotate(s=Sum("amount")).order_by()
+    applied = {row["order_id"]: quantize(row["s"]) for row in rows}
+    return [order for order in orders if max(order.amount_paid, ZERO) != applied.get(order.pk, ZERO)]
 
 
 def invoices_reconcile(

@@ -10,6 +10,11 @@ The lock order, everywhere:
    `extra_product_ids`), in ONE query, in primary-key order;
 4. counters (an invoice series' number) last of all, by their own services.
 
+Several orders in one operation that changes no stock (issuing a selection of invoices): `orders_lock`
+takes all of them with their roots in ONE query, in primary-key order. Beside `order_lock` that cannot
+deadlock: a family's root is its lowest key, so whoever holds a member holds its root, and `orders_lock`
+queues at that root before it holds any member of the family.
+
 Nothing locks a stock level one product at a time, and nothing locks an order after a stock level. A
 brand-new order (create-and-place) is invisible to others, so it takes only step 3 (`stock_lock`).
 `catalog.services` never locks levels for an order: its primitives change the levels handed to them.
@@ -143,3 +148,25 @@ def order_lock(
         line_products = OrderLine.objects.filter(order_id=order_id, product__isnull=False).values("product_id")
         levels = _levels(Q(product_id__in=line_products) | Q(product_id__in=extra))
     return Locked(levels=levels, order=order, root=root)
+
+
+def orders_lock(order_ids: Iterable[int], *, operation: str, actor=None) -> dict[int, Order]:
+    """Lock several orders with their family roots in one query (pk order), then check `operation` on each.
+
+    For operations without stock (see the module's lock order); raises Order.DoesNotExist for an unknown id and
+    InvalidTransition with the first refusing order's sentence (naming the order when there are several).
+    `actor` as for `order_lock`."""
+    if operation in STOCK_OPERATIONS:
+        raise ValueError(f"{operation!r} changes stock: lock each order with order_lock.")
+    ids = set(order_ids)
+    roots = Order.objects.filter(pk__in=ids, root__isnull=False).values("root_id")
+    rows = Order.objects.select_for_update().filter(Q(pk__in=ids) | Q(pk__in=roots)).order_by("pk")
+    by_pk = {row.pk: row for row in rows}
+    missing = ids - by_pk.keys()
+    if missing:
+        raise Order.DoesNotExist(f"Order {min(missing)} does not exist.")
+    for pk in sorted(ids):
+        reason = hooks.refusal(operation, by_pk[pk])
+        if reason:
+            raise InvalidTransition(reason if len(ids) == 1 else f"Order {by_pk[pk].number}: {reason}")
+    return {pk: by_pk[pk] for pk in ids}

@@ -109,10 +109,55 @@ def _create_with_history_pg(model, objs: list, actor, derived: dict[str, str] | 
 
 
 def rows_update(model, objs: Iterable, fields: list[str], *, actor=None) -> None:
+    """Write `fields` of saved rows and, for a model with history, their change history rows ("~").
+
+    PostgreSQL: ONE statement, `UPDATE ... FROM UNNEST(arrays)` whose history part copies the tracked columns
+    from the updated rows (`RETURNING`), built once per model and fields; Django's bulk_update compiles a CASE
+    per field and row (~0.3 ms of CPU per row and field). Other databases: simple-history's bulk update."""
     objs = list(objs)
     if not objs:
         return
-    if _has_history(model):
+    if connection.vendor == "postgresql":
+        _update_pg(model, objs, tuple(fields), actor)
+    elif _has_history(model):
         bulk_update_with_history(objs, model, fields, default_user=actor)
     else:
         model.objects.bulk_update(objs, fields)
+
+
+@cache
+def _update_plan(model, fields: tuple[str, ...]) -> tuple[list, str]:
+    opts = model._meta
+    qn = connection.ops.quote_name
+    table, pk = qn(opts.db_table), qn(opts.pk.column)
+    targets = [opts.pk, *(opts.get_field(name) for name in fields)]
+    columns = ", ".join(qn(f.column) for f in targets)
+    arrays = ", ".join(f"%s::{_array_type(f)}[]" for f in targets)
+    sets = ", ".join(f"{qn(f.column)} = v.{qn(f.column)}" for f in targets[1:])
+    sql = f"UPDATE {table} SET {sets} FROM UNNEST({arrays}) AS v({columns}) WHERE {table}.{pk} = v.{pk}"  # noqa: S608
+    if not _has_history(model):
+        return targets, sql
+    history = getattr(model, opts.simple_history_manager_attribute).model
+    tracked = history.tracked_fields
+    back = ", ".join(f"{table}.{qn(f.column)} AS {qn(f.column)}" for f in tracked)
+    names = ", ".join(qn(history._meta.get_field(f.name).column) for f in tracked)
+    sql = (
+        f"WITH new AS ({sql} RETURNING {back}) INSERT INTO {qn(history._meta.db_table)} "  # noqa: S608
+        f"({names}, history_date, history_change_reason, history_type, history_user_id) "
+        f"SELECT {', '.join(f'new.{qn(f.column)}' for f in tracked)}, %s, %s, '~', %s FROM new"
+    )
+    return targets, sql
+
+
+def _update_pg(model, objs: list, fields: tuple[str, ...], actor) -> None:
+    targets, sql = _update_plan(model, fields)
+    for obj in objs:  # FK ids of parents saved after assignment, as bulk_update does
+        obj._prepare_related_fields_for_save(operation_name="bulk_update", fields=targets[1:])
+    columns = [[f.get_db_prep_save(getattr(obj, f.attname), connection) for obj in objs] for f in targets]
+    params = columns
+    if _has_history(model):
+        history = getattr(model, model._meta.simple_history_manager_attribute).model
+        user = _history_user_id(history, objs[0], actor)
+        params = [*columns, timezone.now(), get_change_reason_from_object(objs[0]), user]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)

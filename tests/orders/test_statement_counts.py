@@ -20,14 +20,15 @@ from tests.factories import ChannelFactory, ProductFactory, stock
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
-# edit: the order (and root) locked, its stock levels locked, its lines read, lines updated + their history,
+# edit: the order (and root) locked, its stock levels locked, its lines read, lines updated with their history (one
+# statement: orders.services.rows.rows_update),
 # allocations read, levels updated with their ledger rows (one statement), allocations updated, the order updated +
 # its history, the family total, the customer (for the e-mail), the outbox message, the events (one insert). Edit,
 # split, cancel and line cancel each ask fulfilment's hand-off guard once whether a shipment released to the
 # warehouse holds the order's units (one query; edit asks twice: once under the lock with the change, once for the
 # plan), and fulfilment's hook once whether pending shipments need trimming; and they read the order's invoices once,
 # for the invoicing guards and hooks (invoicing/services/guards.py).
-STATEMENTS = {"place": 8, "edit": 18, "split": 21, "cancel": 17, "line_cancel": 15}
+STATEMENTS = {"place": 8, "edit": 17, "split": 20, "cancel": 16, "line_cancel": 14}
 # address change: the order (and root) locked, fulfilment's hand-off guard, the order updated + its history, the
 # customer and the lines (for the e-mail), the outbox message, the events (one insert: address_changed and
 # email_queued).

@@ -20,10 +20,10 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 # ship: the shipment's order, the order (and root) locked, fulfilment's hold and recall guards, the stock levels
 # locked, the shipment and its lines, the order's lines, the allocations (one read for all lines), the levels
 # updated with their ledger rows (one statement), the emptied allocations deleted, the lines updated with their
-# history (one statement), the order updated + its history, the event, invoicing's "ship" hook (due on fulfilment), the shipment
-# updated, and the shipment's lines, the customer and the order's lines for the webhook's data. Before the one
-# draw-down (measured on b49733c, when the ledger was its own insert): 22 for 1 line and 38 for 5 (the
-# allocations read, the level updated, a ledger row and the allocation written per line).
+# history (one statement), the order updated + its history, the event, invoicing's "ship" hook (due on
+# fulfilment), the shipment updated, and the shipment's lines, the customer and the order's lines for the
+# webhook's data. Before the one draw-down (measured on b49733c, when the ledger was its own insert): 22 for 1
+# line and 38 for 5 (the allocations read, the level updated, a ledger row and the allocation written per line).
 STATEMENTS = {"prepare": 10, "ship": 20}
 
 

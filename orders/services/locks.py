@@ -31,11 +31,13 @@ state check, then the registered guards) and raises InvalidTransition with the r
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.db.models import Q
 
 from catalog import services as stock
 from catalog.models import StockLevel
+from oms.selects import rows_select
 
 from .. import hooks
 from ..exceptions import InvalidTransition
@@ -79,13 +81,18 @@ def stock_lock(*, product_ids: Iterable[int]) -> LockedStock:
     return LockedStock(levels={(lv.product_id, lv.location_id): lv for lv in levels})
 
 
-def _order_and_root(order_id: int, skip_locked: bool) -> tuple[Order, Order] | None:
+def _order_and_root_query(order_id: int, skip_locked: bool):
     root_of_order = Order.objects.filter(pk=order_id, root__isnull=False).values("root_id")
-    rows = list(
+    return (
         Order.objects.select_for_update(skip_locked=skip_locked)
         .filter(Q(pk=order_id) | Q(pk__in=root_of_order))
         .order_by("pk")
     )
+
+
+def _order_and_root(order_id: int, skip_locked: bool) -> tuple[Order, Order] | None:
+    # Compiled once (rows_select): every operation on an order starts here.
+    rows = rows_select(f"order_lock:{skip_locked}", partial(_order_and_root_query, skip_locked=skip_locked), order_id)
     by_pk = {row.pk: row for row in rows}
     if order_id not in by_pk:
         if skip_locked and Order.objects.filter(pk=order_id).exists():

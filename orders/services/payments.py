@@ -27,13 +27,16 @@ from django.utils import timezone
 
 from notifications.models import EmailKind
 from oms.bounds import AMOUNT_PAID_MAX, PAYMENT_AMOUNT_MAX, parse_amount, text_problem
+from oms.inserts import rows_insert
 from oms.money import ZERO
+from oms.selects import rows_select
 
 from .. import events, hooks
 from ..exceptions import InvalidTransition, OrderNotFound, OrderValidationError
-from ..models import Order, OrderEvent, OrderPayment, PaymentMethod
+from ..models import Order, OrderEvent, OrderLine, OrderPayment, PaymentMethod
 from ..notify import order_notify
 from .locks import order_lock
+from .rows import row_update
 from .status import order_statuses_refresh
 
 Source = OrderEvent.Source
@@ -153,15 +156,28 @@ def _payment_context(order: Order, payment: OrderPayment) -> dict:
     }
 
 
+def _lines_query(order_id: int):
+    return OrderLine.objects.filter(order_id=order_id)
+
+
+def order_lines_read(order: Order) -> list[OrderLine]:
+    """The (locked) order's lines, as `order.lines.all()` gives them, from a statement compiled once."""
+    lines = rows_select("order_lines", _lines_query, order.pk)
+    for line in lines:
+        line.order = order
+    return lines
+
+
 def _apply(order: Order, delta: Decimal) -> list:
-    """Move the paid amount and the statuses; returns the order's lines (read once, for the e-mail too)."""
+    """Move the paid amount and the statuses; returns the order's lines (read once, for the e-mail too).
+    The order and its history row in one statement (`row_update`)."""
     order.amount_paid += delta
-    lines = list(order.lines.all())
+    lines = order_lines_read(order)
     changed = order_statuses_refresh(order, lines)
     if order.payment_status not in (Order.PaymentStatus.PAID, Order.PaymentStatus.REFUND_DUE) and order.paid_at:
         order.paid_at = None  # a reversal took the order back below its total
         changed.append("paid_at")
-    order.save(update_fields=["amount_paid", *dict.fromkeys(changed), "updated_at"])
+    row_update(order, ["amount_paid", *dict.fromkeys(changed), "updated_at"])
     return lines
 
 
@@ -315,17 +331,23 @@ def order_credit_record(*, order: Order, amount: Decimal) -> list[str]:
     return changed
 
 
+def _keyed_query(key: str):
+    return OrderPayment.objects.filter(idempotency_key=key)[:1]
+
+
 def order_refund_record(
     *, order: Order, amount: Decimal, method: str, reference: str, idempotency_key: str, actor=None
 ) -> OrderPayment:
     """Record money paid back by a refund on the (locked) order: a negative "refund" row, the paid amount and
     statuses follow. The caller (returns) holds `order_lock(operation="refund")`, checked that the order owes
     this much back, and records the event. The key (the refund's) makes a second call return the first row.
+    The row's `lines` are the order's lines as the record left them (for the caller's e-mail; None on a replay).
 
     Refused, changing nothing: an amount outside 0.01 .. the refund due."""
     key = f"refund:{idempotency_key}"[:64]
-    earlier = OrderPayment.objects.filter(idempotency_key=key).first()
+    earlier = next(iter(rows_select("payment_by_key", _keyed_query, key)), None)
     if earlier is not None:
+        earlier.lines = None
         return earlier
     amount = payment_amount_clean(amount)
     if amount > order.refund_due:
@@ -333,10 +355,11 @@ def order_refund_record(
             "amount",
             f"Amount: order {order.number} owes {order.currency} {order.refund_due} back, not {amount}.",
         )
-    payment = OrderPayment.objects.create(
+    payment = OrderPayment(
         order=order, kind=Kind.REFUND, amount=-amount, method=method if method in PaymentMethod.values else "",
         reference=reference[:100], idempotency_key=key, actor=actor,
     )  # fmt: skip
-    _apply(order, -amount)
+    rows_insert(OrderPayment, [payment])  # one plain insert (the unique key still refuses a second row)
+    payment.lines = _apply(order, -amount)
     hooks.run_hooks(hooks.HookContext("refund", order, actor=actor, change=payment))
     return payment

@@ -161,3 +161,49 @@ def _update_pg(model, objs: list, fields: tuple[str, ...], actor) -> None:
         params = [*columns, timezone.now(), get_change_reason_from_object(objs[0]), user]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def row_update(obj, fields: list[str], *, actor=None) -> None:
+    """`obj.save(update_fields=fields)` for one existing row, with its change history ("~") where the model
+    keeps it: on PostgreSQL the UPDATE and the history insert are ONE statement (the history copies the
+    tracked columns from the UPDATE's RETURNING), its text built once per model and fields. That spares the
+    ORM's compiling of the update and simple-history's historical instance and insert (~0.6 ms of CPU for an
+    order's ~70 columns). The history row holds what simple-history's own would: the tracked columns as
+    stored, the date, the change reason if one is set, the user (`_history_user`, the actor, else the
+    request's user). Other databases: the plain save."""
+    if connection.vendor != "postgresql":
+        obj.save(update_fields=fields)
+        return
+    model = type(obj)
+    written, sql = _row_update_plan(model, tuple(dict.fromkeys(fields)))
+    params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in written]
+    params.append(obj.pk)
+    if _has_history(model):
+        history = getattr(model, model._meta.simple_history_manager_attribute).model
+        params += [timezone.now(), get_change_reason_from_object(obj), _history_user_id(history, obj, actor)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if cursor.rowcount != 1:
+            raise model.DoesNotExist(f"{model.__name__} {obj.pk} was not updated.")
+
+
+@cache
+def _row_update_plan(model, fields: tuple[str, ...]) -> tuple[list, str]:
+    opts = model._meta
+    qn = connection.ops.quote_name
+    written = [opts.get_field(name) for name in fields]
+    update = (
+        f"UPDATE {qn(opts.db_table)} SET {', '.join(f'{qn(f.column)} = %s' for f in written)} "  # noqa: S608
+        f"WHERE {qn(opts.pk.column)} = %s"
+    )
+    if not _has_history(model):
+        return written, update
+    history = getattr(model, opts.simple_history_manager_attribute).model
+    tracked = [qn(f.column) for f in history.tracked_fields]
+    targets = ", ".join(qn(history._meta.get_field(f.name).column) for f in history.tracked_fields)
+    sql = (
+        f"WITH changed AS ({update} RETURNING {', '.join(tracked)}) "  # noqa: S608
+        f"INSERT INTO {qn(history._meta.db_table)} ({targets}, history_date, history_change_reason, history_type, "
+        f"history_user_id) SELECT {', '.join(tracked)}, %s, %s, '~', %s FROM changed"
+    )
+    return written, sql

@@ -37,12 +37,13 @@ STATEMENTS = {"place": 8, "edit": 17, "split": 20, "cancel": 16, "line_cancel": 
 # updated with their ledger rows (one), allocations, the outbox message, the ChannelImport row, the events (one
 # insert: placed, allocated, e-mail queued, imported).
 # payment: the key lookup, the order locked, the key again (a racing twin), the payment row, the lines (for the
-# statuses and the e-mail), the order updated + its history, the customer, the outbox message, the events (one
-# insert: payment_recorded and email_queued), and invoicing's look-up of the order's issued invoices.
+# statuses and the e-mail), the order updated + its history (one statement: orders.services.rows.row_update), the
+# customer, the outbox message, the events (one insert: payment_recorded and email_queued), and invoicing's look-up
+# of the order's issued invoices.
 # reversal: the payment's order, the lock, the payment, "reversed before?", the reversal row, the lines, the order
-# updated + its history, the customer (webhook data), the event (no e-mail; the webhook fans out later), and
+# updated + its history (one), the customer (webhook data), the event (no e-mail; the webhook fans out later), and
 # invoicing's look-up of the order's issued invoices.
-STATEMENTS |= {"address_change": 8, "import": 12, "payment": 11, "payment_reverse": 11}
+STATEMENTS |= {"address_change": 8, "import": 12, "payment": 10, "payment_reverse": 10}
 
 
 def _statements(call) -> int:

@@ -6,10 +6,14 @@
    (`HTML(string=...).write_pdf()`, nothing shared); goal: invoice <= 4x bare. Then one invoice of 1,000
    lines (goal <= 15 s).
 2. Numbering: BENCH_CLIENTS (default 32) processes issue drafts (one order each, made beforehand) in one
-   series for BENCH_SECONDS (default 8) through `invoice_issue` (order lock, invoice row, counter row,
-   instalments, event; the PDF task goes to Redis, no worker drains it), beside pgbench with as many
-   clients running `UPDATE counter SET n = n + 1 WHERE id = 1` on a one-row table; goal >= 30 % of pgbench.
-   Then the numbers issued must be 1..N with no gap and no repeat.
+   series for BENCH_SECONDS (default 8), beside pgbench with as many clients running
+   `UPDATE counter SET n = n + 1 WHERE id = 1` on a one-row table; goal >= 30 % of pgbench. Twice: one
+   invoice per transaction (`invoice_issue`: order lock, invoice row, counter row, instalments, event; the
+   PDF task goes to Redis, no worker drains it), then selections of BENCH_BATCH (default 25) drafts per
+   transaction (`invoices_issue`, the invoice list's "Issue selected drafts"). After each run the numbers
+   issued must be 1..N with no gap and no repeat.
+   The first drafts are made through the services; the thousands the selections need are SQL copies of one
+   such order and draft (with their lines), made before the clock starts.
 
 A scratch database beside DATABASE_URL's (bench_invoices, plus BENCH_DB_SUFFIX when set, so that two runs on one server
 do not drop each other's) is created, migrated and dropped here.
@@ -38,6 +42,8 @@ SCRATCH = "bench_invoices" + os.environ.get("BENCH_DB_SUFFIX", "")
 DB_URL = BASE_URL.rsplit("/", 1)[0] + "/" + SCRATCH
 ADMIN_URL = BASE_URL.rsplit("/", 1)[0] + "/postgres"  # where the scratch database is created and dropped
 DRAFTS_PER_CLIENT = int(os.environ.get("BENCH_DRAFTS", "40"))  # made beforehand; a client that runs out stops
+BATCH = int(os.environ.get("BENCH_BATCH", "25"))
+BATCH_DRAFTS_PER_CLIENT = int(os.environ.get("BENCH_BATCH_DRAFTS", "500"))
 
 
 def _django() -> None:
@@ -73,6 +79,42 @@ def _draft(order_id: int) -> int:
     return invoice_create(order_id=order_id).pk
 
 
+def _columns(model, **replace: str) -> tuple[str, str]:
+    """(target columns, select expressions) of a row copy: every column but the key, some replaced."""
+    columns = [f.column for f in model._meta.concrete_fields if not f.primary_key]
+    return ", ".join(columns), ", ".join(replace.get(column, f"t.{column}") for column in columns)
+
+
+def _copied_drafts(count: int) -> list[int]:
+    """`count` placed orders with a draft invoice each, SQL copies of one made through the services (order,
+    its line, the draft and its lines; new order numbers), in one statement."""
+    from django.db import connection
+
+    from invoicing.models import Invoice, InvoiceLine
+    from orders.models import Order, OrderLine
+
+    template = _draft(_orders(1)[0])
+    order_cols, order_sel = _columns(Order, number="t.number || '-' || g.n")
+    line_cols, line_sel = _columns(OrderLine, order_id="o.id")
+    inv_cols, inv_sel = _columns(Invoice, order_id="o.id")
+    il_cols, il_sel = _columns(InvoiceLine, invoice_id="i.id", source_order_id="i.order_id",
+                               order_line_id="CASE WHEN t.order_line_id IS NULL THEN NULL ELSE l.id END")  # fmt: skip
+    sql = f"""
+        WITH o AS (INSERT INTO orders_order ({order_cols}) SELECT {order_sel} FROM orders_order t,
+                   generate_series(1, %(n)s) g(n) WHERE t.id = %(order)s RETURNING id),
+             l AS (INSERT INTO orders_orderline ({line_cols}) SELECT {line_sel} FROM o, orders_orderline t
+                   WHERE t.order_id = %(order)s RETURNING id, order_id),
+             i AS (INSERT INTO invoicing_invoice ({inv_cols}) SELECT {inv_sel} FROM o, invoicing_invoice t
+                   WHERE t.id = %(invoice)s RETURNING id, order_id),
+             il AS (INSERT INTO invoicing_invoiceline ({il_cols}) SELECT {il_sel} FROM i JOIN l USING (order_id),
+                    invoicing_invoiceline t WHERE t.invoice_id = %(invoice)s)
+        SELECT id FROM i ORDER BY id"""  # noqa: S608  (our own column names)
+    order_id = Invoice.objects.values_list("order_id", flat=True).get(pk=template)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"n": count, "order": order_id, "invoice": template})
+        return [row[0] for row in cursor.fetchall()]
+
+
 def bench_pdf() -> dict:
     import weasyprint
 
@@ -98,40 +140,47 @@ def bench_pdf() -> dict:
     return {"bare": statistics.median(bare), "invoice": statistics.median(ours), "thousand": thousand, "pages": pages}
 
 
-def _issuer(drafts: list[int], start, out) -> None:
+def _issuer(drafts: list[int], batch: int, start, out) -> None:
     from django.db import connection
 
-    from invoicing.services.issue import invoice_issue
+    from invoicing.services.issue import invoice_issue, invoices_issue
 
     connection.ensure_connection()
     start.wait()  # every client connected: all start together, each for SECONDS
     deadline, done = time.time() + SECONDS, 0
-    for pk in drafts:
+    for first in range(0, len(drafts), batch):
         if time.time() >= deadline:
             break
-        invoice_issue(invoice_id=pk)
-        done += 1
-    out.put((done, time.time() - deadline + SECONDS))
+        if batch == 1:
+            invoice_issue(invoice_id=drafts[first])
+        else:
+            invoices_issue(invoice_ids=drafts[first : first + batch])
+        done += len(drafts[first : first + batch])
+    out.put((done, time.time() - deadline + SECONDS, done == len(drafts)))
 
 
-def bench_numbering() -> dict:
+def bench_numbering(drafts: list[int], batch: int) -> dict:
+    """Issue `drafts` from CLIENTS processes, `batch` per transaction; then every number of the series so far
+    (this run's and the earlier ones') must be 1..N, and this run's drafts numbered as many as were issued."""
     from django.db import connections
 
     from invoicing.models import Invoice
 
-    drafts = [_draft(pk) for pk in _orders(CLIENTS * DRAFTS_PER_CLIENT)]
     connections.close_all()  # the forked clients open their own
     ctx = multiprocessing.get_context("fork")
     start, out = ctx.Barrier(CLIENTS), ctx.Queue()
-    procs = [ctx.Process(target=_issuer, args=(drafts[n::CLIENTS], start, out)) for n in range(CLIENTS)]
+    procs = [ctx.Process(target=_issuer, args=(drafts[n::CLIENTS], batch, start, out)) for n in range(CLIENTS)]
     for proc in procs:
         proc.start()
     results = [out.get() for _ in procs]
     for proc in procs:
         proc.join()
-    issued, elapsed = sum(done for done, _ in results), max(seconds for _, seconds in results)
+    issued, elapsed = sum(r[0] for r in results), max(r[1] for r in results)
+    ran_out = sum(1 for r in results if r[2])
     numbers = list(Invoice.objects.exclude(number="").order_by("sequence").values_list("sequence", flat=True))
-    return {"rate": issued / elapsed, "issued": issued, "gapless": numbers == list(range(1, len(numbers) + 1))}
+    numbered = Invoice.objects.filter(pk__in=drafts).exclude(number="").count()
+    gapless = numbers == list(range(1, len(numbers) + 1)) and numbered == issued
+    return {"rate": issued / elapsed, "issued": issued, "gapless": gapless, "ran_out": ran_out}
 
 
 def bench_pgbench() -> float:
@@ -161,11 +210,14 @@ def main() -> None:
         print(f"PDF, median of {RENDERS}: bare WeasyPrint one-line page {pdf['bare'] * 1000:.1f} ms, "
               f"invoice {pdf['invoice'] * 1000:.1f} ms = {pdf['invoice'] / pdf['bare']:.2f}x bare (goal <= 4x); "
               f"1,000 lines: {pdf['thousand']:.1f} s (goal <= 15 s)")  # fmt: skip
-        numbering = bench_numbering()
+        one = bench_numbering([_draft(pk) for pk in _orders(CLIENTS * DRAFTS_PER_CLIENT)], 1)
+        many = bench_numbering(_copied_drafts(CLIENTS * BATCH_DRAFTS_PER_CLIENT), BATCH)
         tps = bench_pgbench()
-        print(f"Numbering, {CLIENTS} clients, {SECONDS:.0f} s: {numbering['rate']:.1f} invoices issued/s, "
-              f"pgbench one-row counter {tps:.1f} updates/s = {100 * numbering['rate'] / tps:.1f} % (goal >= 30 %); "
-              f"{numbering['issued']} numbers, gapless and unique: {numbering['gapless']}")  # fmt: skip
+        for label, run in (("one invoice per transaction", one), (f"selections of {BATCH}", many)):
+            print(f"Numbering, {CLIENTS} clients, {SECONDS:.0f} s, {label}: {run['rate']:.1f} invoices issued/s, "
+                  f"pgbench one-row counter {tps:.1f} updates/s = {100 * run['rate'] / tps:.1f} % (goal >= 30 %); "
+                  f"{run['issued']} numbers, gapless and unique: {run['gapless']}"
+                  + (f"; {run['ran_out']} clients ran out of drafts" if run["ran_out"] else ""))  # fmt: skip
     finally:
         from django.db import connections
 

@@ -36,7 +36,7 @@ from .selectors import (
 )
 from .services.credits import credited_units, invoice_credit
 from .services.drafts import invoice_update_draft
-from .services.issue import invoice_issue
+from .services.issue import ISSUE_SELECTION_MAX, invoice_issue, invoices_issue
 from .services.lifecycle import invoice_cancel, invoice_send
 from .services.payments import invoice_creditable
 
@@ -80,6 +80,7 @@ class InvoiceAdmin(KeysetListMixin, ModelAdmin):
     search_help_text = "Invoice number (INV-2026-000123, or its start) or order number."
     list_per_page = 50
     list_before_template = "admin/invoicing/invoice/list_tabs.html"
+    actions = ("issue_selected",)
 
     def get_queryset(self, request):
         return invoice_list_for_staff()
@@ -119,6 +120,29 @@ class InvoiceAdmin(KeysetListMixin, ModelAdmin):
     @admin.display(description="balance")
     def balance_display(self, obj):
         return "" if obj.is_credit else f"{obj.currency} {obj.balance}"
+
+    @admin.action(description="Issue the selected drafts", permissions=["issue"])
+    def issue_selected(self, request, queryset):
+        """All the selected drafts get their numbers in one go, or none does (the refusal names the invoice)."""
+        drafts = list(
+            queryset.filter(status=Invoice.Status.DRAFT).values_list("pk", flat=True)[: ISSUE_SELECTION_MAX + 1]
+        )
+        skipped = queryset.exclude(status=Invoice.Status.DRAFT).count()
+        if skipped:
+            messages.warning(request, f"{skipped} selected invoice{'s are' if skipped != 1 else ' is'} not a draft "
+                                      "and stayed as it was.")  # fmt: skip
+        if not drafts:
+            return
+        try:
+            issued = invoices_issue(invoice_ids=drafts, actor=request.user)
+        except OrderError as exc:
+            messages.error(request, f"Nothing was issued: {exc.message}")
+        else:
+            numbers = issued[0].number if len(issued) == 1 else f"{issued[0].number} to {issued[-1].number}"
+            messages.success(request, f"Issued {len(issued)} invoice{'s' if len(issued) != 1 else ''}: {numbers}.")
+
+    def has_issue_permission(self, request):
+        return request.user.has_perm(ACTIONS["issue"][1])
 
     def changelist_view(self, request, extra_context=None):
         counts = invoice_tab_counts()

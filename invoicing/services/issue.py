@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
-from orders.exceptions import InvalidTransition, OrderNotFound
+from orders.exceptions import InvalidTransition, OrderNotFound, OrderValidationError
 from orders.models import OrderEvent
 from orders.services.locks import orders_lock
 from orders.services.rows import rows_update
@@ -93,6 +93,9 @@ def _apply_terms(invoices: list[Invoice], issue_date: date) -> None:
     Instalment.objects.bulk_create(instalments)
 
 
+# The most drafts one selection issues (one transaction holds their orders locked): the list's pages are 50.
+ISSUE_SELECTION_MAX = 500
+
 # What issuing writes on the invoice row (one UPDATE for a whole selection, with its history rows).
 ISSUE_FIELDS = ["status", "year", "sequence", "number", "issue_date", "issued_at", "due_date", "next_due_date",
                 "terms_text", "discount_percent", "discount_until", "updated_at"]  # fmt: skip
@@ -145,10 +148,15 @@ def invoices_issue(
 
     Locks: their orders with the family roots (`orders_lock(operation="invoice")`), then the invoice rows,
     then the counters. Refused, changing nothing: an unknown invoice, one that is not a draft, an order the
-    "invoice" guard refuses."""
+    "invoice" guard refuses, more than ISSUE_SELECTION_MAX drafts."""
     from .payments import invoices_reconcile, orders_money_waiting
 
     ids = sorted({int(pk) for pk in invoice_ids})
+    if len(ids) > ISSUE_SELECTION_MAX:
+        raise OrderValidationError(
+            f"Invoices: {len(ids)} selected; at most {ISSUE_SELECTION_MAX} are issued at once.",
+            details={"field": "invoices"},
+        )
     order_ids = dict(Invoice.objects.filter(pk__in=ids).values_list("pk", "order_id"))
     if len(order_ids) != len(ids):
         raise OrderNotFound(f"Invoice {min(set(ids) - order_ids.keys())} does not exist.")

@@ -15,34 +15,9 @@ from returns.services.returns import LineInput, return_create
 from tests.factories import ship, stock
 from tests.invoicing.helpers import issued, pay
 from tests.orders.test_concurrency import run_together
+from tests.threads import run_each
 
 ROUNDS = 15
-
-
-def run_each(*works) -> list:
-    """Run each `work()` in its own thread, released at the same moment; what each returned or raised."""
-    import threading
-
-    from django.db import connection
-
-    barrier, results = threading.Barrier(len(works)), []
-
-    def client(work):
-        try:
-            barrier.wait(timeout=30)
-            results.append(work())
-        except Exception as exc:
-            results.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=client, args=(work,)) for work in works]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert len(results) == len(works)
-    return results
 
 
 @pytest.mark.postgres

@@ -24,20 +24,26 @@ from decimal import Decimal
 from django.db.models import Q, Sum
 
 from oms.money import ZERO, quantize
+from oms.selects import rows_select
 from orders.models import Order
 
 from .. import events
 from ..models import Instalment, Invoice, InvoiceLine, InvoicePayment
 
 
-def live_invoices_locked(order) -> list[Invoice]:
-    """The order's issued debit invoices (its own and combined family ones), locked, oldest due first."""
+def _live_invoices_query(order_id: int):
     ids = (
-        Invoice.objects.filter(Q(order=order) | Q(lines__source_order=order), kind=Invoice.Kind.DEBIT)
+        Invoice.objects.filter(Q(order_id=order_id) | Q(lines__source_order_id=order_id), kind=Invoice.Kind.DEBIT)
         .filter(status__in=Invoice.LIVE)
         .values("pk")
     )
-    locked = list(Invoice.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    return Invoice.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+
+
+def live_invoices_locked(order) -> list[Invoice]:
+    """The order's issued debit invoices (its own and combined family ones), locked, oldest due first.
+    Compiled once (`rows_select`): every payment, reversal and refund asks, most of them to find none."""
+    locked = rows_select("live_invoices_locked", _live_invoices_query, order.pk)
     return sorted(locked, key=due_order)
 
 

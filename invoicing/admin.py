@@ -55,7 +55,7 @@ def status_badge(invoice: Invoice) -> str:
     badge = format_html('<span class="badge badge-{}">{}</span>', TONES.get(invoice.status, "neutral"),
                         invoice.get_status_display())  # fmt: skip
     if invoice.is_overdue:
-        badge += format_html(' <span class="badge badge-danger">Overdue</span>')
+        badge += format_html(' <span class="badge badge-danger">{}</span>', "Overdue")
     return badge
 
 

@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 
-from django.db.models import Q
+from django.db.models import Q, Subquery
 
 from catalog import services as stock
 from catalog.models import StockLevel
@@ -82,10 +82,13 @@ def stock_lock(*, product_ids: Iterable[int]) -> LockedStock:
 
 
 def _order_and_root_query(order_id: int, skip_locked: bool):
-    root_of_order = Order.objects.filter(pk=order_id, root__isnull=False).values("root_id")
+    # `pk = (scalar subquery)`, not `pk IN (subquery)`: PostgreSQL cannot use an index for "id = x OR id IN
+    # (hashed subplan)" and scanned every order (or the whole primary key index) to lock one; the scalar form
+    # is two index look-ups (a BitmapOr). An order without a root compares with NULL: only the order matches.
+    root_of_order = Order.objects.filter(pk=order_id).order_by().values("root_id")[:1]
     return (
         Order.objects.select_for_update(skip_locked=skip_locked)
-        .filter(Q(pk=order_id) | Q(pk__in=root_of_order))
+        .filter(Q(pk=order_id) | Q(pk=Subquery(root_of_order)))
         .order_by("pk")
     )
 

@@ -169,6 +169,9 @@ def orders_lock(order_ids: Iterable[int], *, operation: str, actor=None) -> dict
     if operation in STOCK_OPERATIONS:
         raise ValueError(f"{operation!r} changes stock: lock each order with order_lock.")
     ids = set(order_ids)
+    if len(ids) == 1:  # the one-order lock, whose statement is compiled once
+        [order_id] = ids
+        return {order_id: order_lock(order_id, operation=operation, actor=actor).order}
     roots = Order.objects.filter(pk__in=ids, root__isnull=False).values("root_id")
     rows = Order.objects.select_for_update().filter(Q(pk__in=ids) | Q(pk__in=roots)).order_by("pk")
     by_pk = {row.pk: row for row in rows}
@@ -178,5 +181,5 @@ def orders_lock(order_ids: Iterable[int], *, operation: str, actor=None) -> dict
     for pk in sorted(ids):
         reason = hooks.refusal(operation, by_pk[pk])
         if reason:
-            raise InvalidTransition(reason if len(ids) == 1 else f"Order {by_pk[pk].number}: {reason}")
+            raise InvalidTransition(f"Order {by_pk[pk].number}: {reason}")
     return {pk: by_pk[pk] for pk in ids}

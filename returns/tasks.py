@@ -27,20 +27,21 @@ def refund_execute_task(refund_id: int) -> str:
 
 
 @shared_task(acks_late=True)
-def refund_execute_many_task(refund_ids: list[int]) -> int:
+def refund_execute_many_task(refund_ids: list) -> int:
     """Send many approved refunds in turn: a batch publishes one task per chunk instead of one per refund (ten
     thousand messages cost the broker and the workers more than the refunds themselves). Re-running a chunk
     (acks_late: a worker killed mid-chunk) is harmless, as each refund is sent at most once. A refund whose
     provider timed out, or that failed unexpectedly, goes on as its own task, which retries and in the end marks
-    it failed for staff."""
+    it failed for staff. An item is a refund id, or [refund id, order id] (a batch's approval knows the orders)."""
     import logging
 
     from .services.refunds import refund_execute
 
     sent = 0
-    for refund_id in refund_ids:
+    for item in refund_ids:
+        refund_id, order_id = item if isinstance(item, list | tuple) else (item, None)
         try:
-            sent += refund_execute(refund_id=refund_id) is not None
+            sent += refund_execute(refund_id=refund_id, order_id=order_id) is not None
         except Exception:
             logging.getLogger(__name__).warning("Refund %s: sent again on its own.", refund_id, exc_info=True)
             refund_execute_task.apply_async((refund_id,), countdown=5)

@@ -107,7 +107,7 @@ def refund_batch_approve(*, batch_id: int, actor, source: str = Source.ADMIN) ->
         rows = _approve_pending(batch, actor=actor, reason=reason)
     events.refunds_approved_events(rows=rows, actor=actor, source=source)
     ids = [pk for pk, _, _ in rows]
-    transaction.on_commit(partial(refunds_enqueue, ids))
+    transaction.on_commit(partial(refunds_enqueue, ids, [order_id for _, order_id, _ in rows]))
     return len(ids)
 
 

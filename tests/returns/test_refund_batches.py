@@ -116,3 +116,20 @@ def test_approving_a_batch_takes_a_fixed_number_of_statements_and_leaves_history
     assert [e.parameters["refund_id"] for e in events] == ids
     summaries = [(finance.pk, f"approved refund {pk}") for pk in ids]
     assert [(e.actor_id, e.parameters["summary"]) for e in events] == summaries
+
+
+def test_a_chunk_sends_refunds_given_with_or_without_their_order(batched, credit, finance):
+    # given: an approved batch of two refunds (their sending not run: the chunk task is called below)
+    credit("1.00")
+    credit("2.00")
+    batch = refund_batch_due(now=_at(18))
+    refund_batch_approve(batch_id=batch.pk, actor=finance)
+    first, second = batch.refunds.order_by("pk")
+    # when a chunk names one with its order (a batch's approval) and one alone (the sweep)
+    from returns.tasks import refund_execute_many_task
+
+    assert refund_execute_many_task([[first.pk, first.order_id], second.pk]) == 2
+    # then both are paid once, and a second run of the chunk sends nothing
+    assert set(batch.refunds.values_list("status", flat=True)) == {"paid"}
+    assert refund_execute_many_task([[first.pk, first.order_id], second.pk]) == 0
+    assert LocalProviderRefund.objects.count() == 2

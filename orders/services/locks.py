@@ -33,7 +33,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 
+from django.db import connection
 from django.db.models import Q, Subquery
+from django.db.models.expressions import RawSQL
 
 from catalog import services as stock
 from catalog.models import StockLevel
@@ -160,6 +162,18 @@ def order_lock(
     return Locked(levels=levels, order=order, root=root)
 
 
+def _orders_and_roots_query(order_ids: list[int]):
+    """The orders and their roots, locked in pk order. On PostgreSQL one subquery yields both (`unnest(ARRAY[id,
+    root_id])`; a root's NULL drops out of IN): "id IN (...) OR id IN (subquery)" could only filter a full scan
+    of the orders (see `_order_and_root_query`), this is primary-key look-ups. SQLite keeps the plain OR."""
+    locked = Order.objects.select_for_update()
+    if connection.vendor != "postgresql":
+        roots = Order.objects.filter(pk__in=order_ids, root__isnull=False).values("root_id")
+        return locked.filter(Q(pk__in=order_ids) | Q(pk__in=roots)).order_by("pk")
+    sql = f"SELECT unnest(ARRAY[id, root_id]) FROM {Order._meta.db_table} WHERE id = ANY(%s)"  # noqa: S608  (ours)
+    return locked.filter(pk__in=RawSQL(sql, [order_ids])).order_by("pk")  # noqa: S611  (the ids are parameters)
+
+
 def orders_lock(order_ids: Iterable[int], *, operation: str, actor=None) -> dict[int, Order]:
     """Lock several orders with their family roots in one query (pk order), then check `operation` on each.
 
@@ -172,8 +186,7 @@ def orders_lock(order_ids: Iterable[int], *, operation: str, actor=None) -> dict
     if len(ids) == 1:  # the one-order lock, whose statement is compiled once
         [order_id] = ids
         return {order_id: order_lock(order_id, operation=operation, actor=actor).order}
-    roots = Order.objects.filter(pk__in=ids, root__isnull=False).values("root_id")
-    rows = Order.objects.select_for_update().filter(Q(pk__in=ids) | Q(pk__in=roots)).order_by("pk")
+    rows = _orders_and_roots_query(sorted(ids))
     by_pk = {row.pk: row for row in rows}
     missing = ids - by_pk.keys()
     if missing:

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection, transaction
 
 from orders.models import SplitReason
-from orders.services.locks import _order_and_root_query, order_lock
+from orders.services.locks import _order_and_root_query, _orders_and_roots_query, order_lock, orders_lock
 from orders.services.split import order_split
 from tests.factories import ProductFactory, stock
 
@@ -42,3 +42,25 @@ def test_the_lock_holds_the_order_and_its_root_or_the_order_alone(family):
         assert (locked.order.pk, locked.root.pk) == (child.pk, original.pk)
         locked = order_lock(original.pk, operation="payment")
         assert (locked.order.pk, locked.root.pk) == (original.pk, original.pk)
+
+
+def test_locking_a_selection_reads_its_orders_and_their_roots_by_index(family, place_order):
+    # given: a selection of a split child and an order of its own, full scans ruled out as above
+    _, child = family
+    other = place_order([(child.lines.get().product, 1)])
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off")
+        # when the lock's statement is explained
+        plan = _orders_and_roots_query([child.pk, other.pk]).explain()
+    # then: the orders are found by their keys, not by filtering every order
+    assert "Seq Scan" not in plan and "SubPlan" not in plan, plan
+
+
+def test_a_selection_lock_holds_the_orders_and_their_roots(family, place_order):
+    original, child = family
+    other = place_order([(child.lines.get().product, 1)])
+    with transaction.atomic():
+        locked = orders_lock([child.pk, other.pk], operation="invoice")
+        assert set(locked) == {child.pk, other.pk}
+        held = list(_orders_and_roots_query([child.pk, other.pk]).values_list("pk", flat=True))
+    assert held == sorted([original.pk, child.pk, other.pk])

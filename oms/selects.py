@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import QuerySet
+from django.db.transaction import TransactionManagementError
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class _Plan:
     model: type
     attnames: list[str]
     converters: list[tuple[int, list, object]]
+    for_update: bool
 
 
 _plans: dict[tuple[str, str], _Plan] = {}
@@ -63,7 +65,8 @@ def _compile(build: Callable[..., QuerySet], ids: tuple) -> _Plan:
     if len(attnames) != len(columns):
         raise ValueError("rows_select takes plain model querysets only")
     converters = compiler.get_converters(columns)
-    return _Plan(sql, params, queryset.model, attnames, [(i, c, e) for i, (c, e) in converters.items()])
+    converters = [(i, c, e) for i, (c, e) in converters.items()]
+    return _Plan(sql, params, queryset.model, attnames, converters, queryset.query.select_for_update)
 
 
 def rows_select(key: str, build: Callable[..., QuerySet], *ids: int | str) -> list:
@@ -71,6 +74,8 @@ def rows_select(key: str, build: Callable[..., QuerySet], *ids: int | str) -> li
     plan = _plans.get((key, connection.vendor))
     if plan is None:
         plan = _plans[(key, connection.vendor)] = _compile(build, ids)
+    if plan.for_update and connection.get_autocommit():
+        raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")  # as the ORM
     params = [ids[p.n] if type(p) is _Id else p for p in plan.params]
     with connection.cursor() as cursor:
         cursor.execute(plan.sql, params)

@@ -135,18 +135,7 @@ def _update_plan(model, fields: tuple[str, ...]) -> tuple[list, str]:
     arrays = ", ".join(f"%s::{_array_type(f)}[]" for f in targets)
     sets = ", ".join(f"{qn(f.column)} = v.{qn(f.column)}" for f in targets[1:])
     sql = f"UPDATE {table} SET {sets} FROM UNNEST({arrays}) AS v({columns}) WHERE {table}.{pk} = v.{pk}"  # noqa: S608
-    if not _has_history(model):
-        return targets, sql
-    history = getattr(model, opts.simple_history_manager_attribute).model
-    tracked = history.tracked_fields
-    back = ", ".join(f"{table}.{qn(f.column)} AS {qn(f.column)}" for f in tracked)
-    names = ", ".join(qn(history._meta.get_field(f.name).column) for f in tracked)
-    sql = (
-        f"WITH new AS ({sql} RETURNING {back}) INSERT INTO {qn(history._meta.db_table)} "  # noqa: S608
-        f"({names}, history_date, history_change_reason, history_type, history_user_id) "
-        f"SELECT {', '.join(f'new.{qn(f.column)}' for f in tracked)}, %s, %s, '~', %s FROM new"
-    )
-    return targets, sql
+    return targets, _with_history(model, sql) if _has_history(model) else sql
 
 
 def _update_pg(model, objs: list, fields: tuple[str, ...], actor) -> None:
@@ -154,13 +143,31 @@ def _update_pg(model, objs: list, fields: tuple[str, ...], actor) -> None:
     for obj in objs:  # FK ids of parents saved after assignment, as bulk_update does
         obj._prepare_related_fields_for_save(operation_name="bulk_update", fields=targets[1:])
     columns = [[f.get_db_prep_save(getattr(obj, f.attname), connection) for obj in objs] for f in targets]
-    params = columns
-    if _has_history(model):
-        history = getattr(model, model._meta.simple_history_manager_attribute).model
-        user = _history_user_id(history, objs[0], actor)
-        params = [*columns, timezone.now(), get_change_reason_from_object(objs[0]), user]
+    params = [*columns, *_history_params(objs[0], actor)] if _has_history(model) else columns
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def _with_history(model, update: str) -> str:
+    """`update` (an UPDATE of `model`'s table) and its rows' change history ("~") as ONE statement: the history
+    copies the tracked columns from the UPDATE's RETURNING. Takes `_history_params` after the update's own."""
+    opts = model._meta
+    qn = connection.ops.quote_name
+    history = getattr(model, opts.simple_history_manager_attribute).model
+    tracked = [qn(f.column) for f in history.tracked_fields]
+    back = ", ".join(f"{qn(opts.db_table)}.{column} AS {column}" for column in tracked)
+    targets = ", ".join(qn(history._meta.get_field(f.name).column) for f in history.tracked_fields)
+    return (
+        f"WITH changed AS ({update} RETURNING {back}) INSERT INTO {qn(history._meta.db_table)} "  # noqa: S608
+        f"({targets}, history_date, history_change_reason, history_type, history_user_id) "
+        f"SELECT {', '.join(tracked)}, %s, %s, '~', %s FROM changed"
+    )
+
+
+def _history_params(obj, actor) -> list:
+    """The history row's date, change reason and user (`_history_user`, the actor, else the request's user)."""
+    history = getattr(type(obj), type(obj)._meta.simple_history_manager_attribute).model
+    return [timezone.now(), get_change_reason_from_object(obj), _history_user_id(history, obj, actor)]
 
 
 def row_update(obj, fields: list[str], *, actor=None) -> None:
@@ -179,8 +186,7 @@ def row_update(obj, fields: list[str], *, actor=None) -> None:
     params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in written]
     params.append(obj.pk)
     if _has_history(model):
-        history = getattr(model, model._meta.simple_history_manager_attribute).model
-        params += [timezone.now(), get_change_reason_from_object(obj), _history_user_id(history, obj, actor)]
+        params += _history_params(obj, actor)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         if cursor.rowcount != 1:
@@ -196,14 +202,4 @@ def _row_update_plan(model, fields: tuple[str, ...]) -> tuple[list, str]:
         f"UPDATE {qn(opts.db_table)} SET {', '.join(f'{qn(f.column)} = %s' for f in written)} "  # noqa: S608
         f"WHERE {qn(opts.pk.column)} = %s"
     )
-    if not _has_history(model):
-        return written, update
-    history = getattr(model, opts.simple_history_manager_attribute).model
-    tracked = [qn(f.column) for f in history.tracked_fields]
-    targets = ", ".join(qn(history._meta.get_field(f.name).column) for f in history.tracked_fields)
-    sql = (
-        f"WITH changed AS ({update} RETURNING {', '.join(tracked)}) "  # noqa: S608
-        f"INSERT INTO {qn(history._meta.db_table)} ({targets}, history_date, history_change_reason, history_type, "
-        f"history_user_id) SELECT {', '.join(tracked)}, %s, %s, '~', %s FROM changed"
-    )
-    return written, sql
+    return written, _with_history(model, update) if _has_history(model) else update

@@ -78,7 +78,7 @@ def test_the_number_is_taken_last_so_the_counter_is_held_shortest(order, paid_be
         invoice = invoice_issue(invoice_id=draft.pk, issue_date=DAY)
     # then: after the number only the invoice row with its history (one statement) and its event are written ...
     after = _after_the_counter(captured.captured_queries)
-    written = ["WITH new AS (UPDATE invoicing_invoice", "INSERT INTO orders_orderevent (order_id, type,"]
+    written = ["WITH changed AS (UPDATE invoicing_invoice", "INSERT INTO orders_orderevent (order_id, type,"]
     if not paid_before:
         assert after == written, after
     else:  # ... and, when the order holds money, its application to the invoice

@@ -17,6 +17,7 @@ domain never resolves, so even a fetcher bug could not reach the network.
 
 import logging
 import mimetypes
+import threading
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -109,9 +110,17 @@ def _document(html: str, stylesheets: Iterable[str]):
     )
 
 
+# One render at a time per process: the fonts (Pango, fontconfig) are shared by every render of the process
+# (`font_config`), and rendering from several threads at once aborted the process ("Fatal Python error:
+# Aborted" in pydyf, seen with 20 threads issuing invoices whose PDF tasks ran in-process). Threads are the
+# dev server's and a thread-pool worker's; the deployed workers and web processes are single-threaded.
+_rendering = threading.Lock()
+
+
 def render_pdf(html: str, *, stylesheets: Iterable[str] = BASE_STYLESHEETS) -> bytes:
     """One HTML document as PDF bytes."""
-    return _document(html, stylesheets).write_pdf()
+    with _rendering:
+        return _document(html, stylesheets).write_pdf()
 
 
 def render_pdfs(htmls: Iterable[str], *, stylesheets: Iterable[str] = BASE_STYLESHEETS) -> list[bytes]:

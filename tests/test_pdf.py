@@ -31,6 +31,16 @@ def test_render_pdfs_and_batch():
         pdf.render_pdf_batch([])
 
 
+def test_renders_from_many_threads_at_once_each_give_their_pdf():
+    """The dev server and a thread-pool worker render from threads; the shared fonts allow one render at a time
+    (without the lock, 20 threads issuing invoices aborted the process in pydyf now and then)."""
+    from tests.threads import run_each
+
+    results = run_each(*(lambda n=n: pdf.render_pdf(f"<h1>Slip {n}</h1>" + "<p>line</p>" * 40) for n in range(12)))
+    assert all(isinstance(data, bytes) and data.startswith(b"%PDF") for data in results), results
+    assert sorted(text_of(data).split()[1] for data in results) == sorted(str(n) for n in range(12))
+
+
 def test_fonts_and_stylesheets_are_shared():
     assert pdf.font_config() is pdf.font_config()
     assert pdf.stylesheet("oms/pdf.css") is pdf.stylesheet("oms/pdf.css")

@@ -25,3 +25,8 @@ def run_each(*works) -> list:
         thread.join(timeout=120)
     assert len(results) == len(works)
     return results
+
+
+def run_together(count: int, work) -> list:
+    """Run `work()` in `count` threads released at the same moment; what each returned or raised."""
+    return run_each(*[work] * count)

@@ -8,7 +8,7 @@ from fulfillment.services.shipments import shipment_cancel, shipment_ship, shipm
 from oms.invariants import run_all
 from orders.exceptions import OrderError
 from tests.factories import ProductFactory, stock
-from tests.orders.test_concurrency import run_together
+from tests.threads import run_together
 
 ROUNDS = 20
 

@@ -12,8 +12,8 @@ from fulfillment.services.handoff import shipment_recall_request, shipment_relea
 from fulfillment.services.holds import shipment_hold
 from fulfillment.services.shipments import shipments_create
 from orders.models import Channel
-from tests.orders.test_concurrency import run_together
 from tests.snapshots import rows_snapshot
+from tests.threads import run_together
 
 pytestmark = pytest.mark.django_db
 TOKEN = "wms-token-for-tests"

@@ -1,8 +1,8 @@
 """Issuing at once on PostgreSQL: 20 invoices in one series get 20 consecutive numbers, none skipped or repeated;
 a rollback after taking a number gives it back."""
 
-import threading
 from datetime import date
+from functools import partial
 
 import pytest
 from django.db import connection, transaction
@@ -10,38 +10,26 @@ from django.db import connection, transaction
 from invoicing.models import Invoice, InvoiceCounter
 from invoicing.services.drafts import invoice_create
 from invoicing.services.issue import invoice_issue, next_number
+from tests.threads import run_each
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 DAY = date(2026, 6, 1)
 
 
-def _issue_all_at_once(invoice_ids) -> dict:
-    start, results = threading.Barrier(len(invoice_ids)), {}
-
-    def run(invoice_id):
-        try:
-            start.wait(10)
-            results[invoice_id] = invoice_issue(invoice_id=invoice_id, issue_date=DAY).number
-        except Exception as error:  # the test asserts on every outcome
-            results[invoice_id] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(pk,)) for pk in invoice_ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return results
+def _issue_all_at_once(invoice_ids) -> list:
+    """Each draft issued from its own thread, all released at once: the numbers (or the errors) they got."""
+    return run_each(
+        *(partial(lambda pk: invoice_issue(invoice_id=pk, issue_date=DAY).number, pk) for pk in invoice_ids)
+    )
 
 
 @pytest.mark.parametrize("round_", range(3))
 def test_twenty_at_once_get_twenty_consecutive_numbers(round_, place_order, stocked):
     drafts = [invoice_create(order_id=place_order([(stocked[0], 1)]).pk).pk for _ in range(20)]
     results = _issue_all_at_once(drafts)
-    errors = [r for r in results.values() if isinstance(r, Exception)]
+    errors = [r for r in results if isinstance(r, Exception)]
     assert errors == []
-    numbers = sorted(results.values())
+    numbers = sorted(results)
     assert numbers == [f"INV-2026-{n:06d}" for n in range(1, 21)]
     assert InvoiceCounter.objects.get(series="INV", year=2026).last_number == 20
     assert Invoice.objects.filter(status=Invoice.Status.ISSUED).count() == 20
@@ -65,7 +53,6 @@ def _after_the_counter(queries) -> list[str]:
 
 @pytest.mark.parametrize("paid_before", [False, True])
 def test_the_number_is_taken_last_so_the_counter_is_held_shortest(order, paid_before):
-    from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from tests.invoicing.helpers import pay

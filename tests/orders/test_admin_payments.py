@@ -13,7 +13,7 @@ from orders.models import Order, OrderEvent, OrderPayment
 from orders.services.payments import order_payment_record
 from tests import factories
 from tests.conftest import staff_in
-from tests.orders.test_concurrency import run_together
+from tests.threads import run_together
 
 
 def page_url(order, slug):

@@ -13,7 +13,7 @@ from orders.models import Allocation, OrderEvent
 from orders.services.allocation_move import allocation_move
 from orders.services.cancel import order_cancel, order_line_cancel
 from tests.factories import ProductFactory, StaffFactory, StockLocationFactory, stock
-from tests.orders.test_concurrency import run_together
+from tests.threads import run_together
 
 Kind = StockMovement.Kind
 

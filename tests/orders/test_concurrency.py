@@ -1,10 +1,8 @@
 """Races on PostgreSQL with real threads, each on its own database connection."""
 
 import json
-import threading
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from catalog.models import StockLevel
@@ -14,29 +12,7 @@ from orders.models import Channel, Customer, Order
 from orders.services.placement import LineInput, OrderInput, order_create
 from tests.factories import ChannelFactory, stock
 from tests.orders.test_api import TOKEN, URL, payload
-
-
-def run_together(count: int, work) -> list:
-    """Run `work()` in `count` threads released at the same moment; return what each returned or raised."""
-    barrier = threading.Barrier(count)
-    results: list = []
-
-    def client():
-        try:
-            barrier.wait(timeout=30)
-            results.append(work())
-        except Exception as exc:
-            results.append(exc)
-        finally:
-            connection.close()  # each thread has its own connection; don't leak it past the test
-
-    threads = [threading.Thread(target=client) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert len(results) == count
-    return results
+from tests.threads import run_together
 
 
 @pytest.mark.postgres

@@ -14,7 +14,7 @@ from orders.models import Channel, ChannelImport, Customer, Order, OrderEvent
 from orders.services.channel_import import customer_get_or_create, payload_digest
 from tests.factories import ChannelFactory, CustomerFactory, UserFactory, stock
 from tests.orders.test_api import TOKEN, URL, payload
-from tests.orders.test_concurrency import run_together
+from tests.threads import run_together
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from invoicing.paylink import paylink_token
 from invoicing.providers import provider_get
 from oms.invariants import run_all
 from orders.models import OrderPayment
-from tests.orders.test_concurrency import run_together
+from tests.threads import run_together
 
 from .conftest import issue_invoice
 

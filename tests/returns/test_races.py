@@ -14,8 +14,7 @@ from returns.services.quarantine import quarantine_resolve
 from returns.services.returns import LineInput, return_create
 from tests.factories import ship, stock
 from tests.invoicing.helpers import issued, pay
-from tests.orders.test_concurrency import run_together
-from tests.threads import run_each
+from tests.threads import run_each, run_together
 
 ROUNDS = 15
 

@@ -5,6 +5,7 @@ from .services.issue import invoice_pdf_store
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=30, max_retries=5)
 def invoice_pdf_task(invoice_id: int) -> None:
+    """One invoice's PDF: issuing now queues `invoice_pdfs_task`; kept for messages queued before that change."""
     invoice_pdf_store(invoice_id)
 
 

@@ -165,8 +165,10 @@ def invoices_issue(
     invoices = list(rows.order_by("pk"))
     for invoice in invoices:
         invoice.order = orders[invoice.order_id]
-    # Read before the numbers (the order locks keep it true): only money waiting on the orders is applied after.
-    waiting = orders_money_waiting([orders[pk] for pk in sorted(set(order_ids.values()))]) if invoices else []
+    # Read before the numbers (the order locks keep it true): only money waiting on the orders is applied after,
+    # and only to debit invoices (a credit invoice's issue applies nothing).
+    debited = sorted({invoice.order_id for invoice in invoices if not invoice.is_credit})
+    waiting = orders_money_waiting([orders[pk] for pk in debited]) if debited else []
     issue_many_locked(invoices, actor=actor, source=source, issue_date=issue_date)
     for order in waiting:
         invoices_reconcile(order=order, actor=actor, source=source)

@@ -96,10 +96,8 @@ def _create_with_history_pg(model, objs: list, actor, derived: dict[str, str] | 
     bound, back, sql = _plan(model, objs[0].pk is not None, many, tuple((derived or {}).items()))
     rows = [[f.get_db_prep_save(f.pre_save(obj, True), connection) for f in bound] for obj in objs]
     params = [list(column) for column in zip(*rows, strict=True)] if many else rows[0]
-    history = getattr(model, model._meta.simple_history_manager_attribute).model
-    extra = (timezone.now(), get_change_reason_from_object(objs[0]), _history_user_id(history, objs[0], actor))
     with connection.cursor() as cursor:
-        cursor.execute(sql, (*params, *extra))
+        cursor.execute(sql, (*params, *_history_params(objs[0], actor)))
         returned = cursor.fetchall()
     for obj, row in zip(objs, returned, strict=True):
         for field, value in zip(back, row, strict=True):

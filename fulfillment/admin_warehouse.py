@@ -4,13 +4,14 @@ from django.contrib import admin, messages
 from unfold.admin import ModelAdmin
 
 from oms import navigation
+from oms.admin_lists import SelectionGuardMixin
 
 from .models import WarehouseConnection
 from .services.handoff import warehouse_token_issue
 
 
 @admin.register(WarehouseConnection)
-class WarehouseConnectionAdmin(ModelAdmin):
+class WarehouseConnectionAdmin(SelectionGuardMixin, ModelAdmin):
     list_display = ("name", "active", "has_token", "location_names", "created_at")
     readonly_fields = ("has_token", "created_at")
     fields = ("name", "locations", "active", "has_token", "created_at")

@@ -9,6 +9,7 @@ from django.urls import path
 from unfold.admin import ModelAdmin, TabularInline
 
 from oms import navigation
+from oms.admin_lists import SelectionGuardMixin
 
 from .models import (
     WEBHOOK_EVENT_TYPES,
@@ -91,7 +92,7 @@ class MessageAttemptInline(ReadOnlyMixin, TabularInline):
 
 
 @admin.register(Message)
-class MessageAdmin(ReadOnlyMixin, ModelAdmin):
+class MessageAdmin(SelectionGuardMixin, ReadOnlyMixin, ModelAdmin):
     list_display = ("created_at", "kind", "to", "subject", "status", "tries", "topic", "topic_id")
     list_filter = ("status", "kind", "topic")
     search_fields = ("to", "subject", "=topic_id")
@@ -140,7 +141,7 @@ class WebhookAttemptInline(ReadOnlyMixin, TabularInline):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(ReadOnlyMixin, ModelAdmin):
+class WebhookDeliveryAdmin(SelectionGuardMixin, ReadOnlyMixin, ModelAdmin):
     list_display = ("created_at", "event_type", "endpoint", "status", "tries", "topic", "topic_id", "event_id")
     list_filter = ("status", "endpoint", "event_type")
     search_fields = ("=event_id", "=topic_id")

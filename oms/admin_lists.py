@@ -18,12 +18,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
+from django.contrib import messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import ShowFacets
 from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Q, QuerySet
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 
 COUNT_CAP = 1000
 CURSOR_VAR = "cursor"
@@ -263,8 +265,26 @@ def _keyset_changelist_class(base: type) -> type:
     )
 
 
-class KeysetListMixin:
-    """For a ModelAdmin: keyset pages on `keyset_field` (+ id), capped counts, no facet counts."""
+class SelectionGuardMixin:
+    """For a ModelAdmin with actions: a selection whose values are not row keys (letters, NaN, 40 digits, control
+    characters: a hand-made POST) is refused with a message and changes nothing. Django filters `pk__in` with
+    them and answered 500 (ValueError)."""
+
+    def response_action(self, request, queryset):
+        selected = request.POST.getlist(ACTION_CHECKBOX_NAME)
+        odd = next(
+            (value for value in selected if not (value.isascii() and value.isdigit() and len(value) <= 18)), None
+        )
+        if odd is not None:
+            self.message_user(request, f"Selection: {odd[:20]!r} is not a row of this list; nothing was done.",
+                              messages.ERROR)  # fmt: skip
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_action(request, queryset)
+
+
+class KeysetListMixin(SelectionGuardMixin):
+    """For a ModelAdmin: keyset pages on `keyset_field` (+ id), capped counts, no facet counts; its actions'
+    selections are checked (`SelectionGuardMixin`)."""
 
     keyset_field = "created_at"
     show_full_result_count = False

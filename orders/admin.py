@@ -11,7 +11,7 @@ from unfold.widgets import UnfoldAdminSelectWidget
 
 from catalog.models import TaxRate
 from oms import navigation
-from oms.admin_lists import KeysetListMixin, ReadOnlyAdminMixin
+from oms.admin_lists import KeysetListMixin, ReadOnlyAdminMixin, SelectionGuardMixin
 from oms.money import ZERO
 
 from . import admin_customers, admin_pages  # noqa: F401 - admin_customers registers the customer admin
@@ -360,7 +360,7 @@ class OrderAdmin(KeysetListMixin, OrderListMixin, ModelAdmin):
 
 
 @admin.register(Channel)
-class ChannelAdmin(ModelAdmin):
+class ChannelAdmin(SelectionGuardMixin, ModelAdmin):
     list_display = ("name", "code", "active", "has_token")
     readonly_fields = ("has_token",)
     actions = ("issue_token",)

@@ -10,6 +10,8 @@ from django.urls import path, reverse
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin, StackedInline
 
+from oms.admin_lists import SelectionGuardMixin
+
 from .admin_list import status_badges
 from .exceptions import OrderError
 from .models import Address, Customer
@@ -23,7 +25,7 @@ class AddressInline(StackedInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(SimpleHistoryAdmin, ModelAdmin):
+class CustomerAdmin(SelectionGuardMixin, SimpleHistoryAdmin, ModelAdmin):
     list_display = ("name", "company", "email", "phone", "is_wholesale", "payment_terms", "has_account")
     list_filter = ("is_wholesale", "payment_terms")
     list_select_related = ("user",)
